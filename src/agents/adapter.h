@@ -1,0 +1,89 @@
+// Adapters: what agentmux knows about one agent CLI (DESIGN §5) — where its binary is, what its
+// environment lacks, the command line for a session, whether it runs under a PTY or pipes, and how
+// its structured output becomes session facts (conversation id, usage, cost, errors).
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/result.h"
+#include "session/session.h"
+
+namespace agentmux {
+
+// How to launch one session's process.
+struct LaunchPlan {
+  std::vector<std::string> argv;
+  std::map<std::string, std::string> env;  // added on top of the daemon's environment
+  bool use_pty = true;
+  std::optional<std::string> stdin_data;  // pipes mode: written to stdin, then stdin is closed
+};
+
+// Facts an output parser found so far. Each field is set once seen; later values replace earlier.
+struct AgentReport {
+  std::optional<std::string> agent_session_id;
+  std::optional<Usage> usage;
+  std::optional<double> cost_usd;
+  std::optional<int64_t> num_turns;
+  std::optional<bool> is_error;          // the agent said its run failed
+  std::optional<std::string> error;      // the agent's own error text
+  std::optional<std::string> model;
+  std::optional<std::string> agent_version;
+};
+
+// Turns an agent's structured stdout into an AgentReport. Not thread-safe; one per session.
+class OutputParser {
+ public:
+  virtual ~OutputParser() = default;
+  // Feeds raw stdout bytes (any split). Returns true when the report changed.
+  virtual bool Feed(std::string_view bytes) = 0;
+  // End of output: parses a last line without a newline. Returns true when the report changed.
+  virtual bool Finish() = 0;
+  const AgentReport& report() const { return report_; }
+
+ protected:
+  AgentReport report_;
+};
+
+// What `agentmux tools` reports about one adapter.
+struct ToolInfo {
+  std::string name;
+  std::optional<std::string> binary_path;
+  std::optional<std::string> version;
+  bool available = false;
+  std::string install_hint;  // how to get the binary
+  std::vector<std::string> notes;  // what the environment check found
+};
+
+class Adapter {
+ public:
+  virtual ~Adapter() = default;
+  virtual std::string name() const = 0;
+  virtual SessionMode default_mode() const = 0;
+  // Builds the launch plan. `path_env` is the PATH the child will see. Errors: kUnavailable
+  // "binary_not_found" with an install hint; kInvalidArgument for a session the adapter cannot run
+  // (e.g. a shell session without a command).
+  virtual Result<LaunchPlan> Plan(const SessionRecord& session, const std::string& path_env) const = 0;
+  // A parser for the structured output of `session`, or nullptr when the output is a terminal stream.
+  virtual std::unique_ptr<OutputParser> NewParser(const SessionRecord& session) const { return nullptr; }
+  // Binary discovery and environment check; never fails.
+  virtual ToolInfo Inspect(const std::string& path_env) const = 0;
+};
+
+class AdapterRegistry {
+ public:
+  AdapterRegistry();  // registers every built-in adapter
+  const Adapter* Find(const std::string& name) const;
+  std::vector<const Adapter*> All() const;
+
+ private:
+  std::vector<std::unique_ptr<Adapter>> adapters_;
+};
+
+std::unique_ptr<Adapter> MakeShellAdapter();
+std::unique_ptr<Adapter> MakeClaudeAdapter();
+
+}  // namespace agentmux

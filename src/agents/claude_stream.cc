@@ -1,0 +1,169 @@
+#include "agents/claude_stream.h"
+
+#include <nlohmann/json.hpp>
+
+#include <cstdio>
+
+namespace agentmux {
+using nlohmann::json;
+
+namespace {
+
+std::string Truncate(std::string s, size_t max) {
+  if (s.size() > max) s = s.substr(0, max) + "…";
+  return s;
+}
+
+std::string OneLine(std::string s) {
+  for (char& c : s)
+    if (c == '\n' || c == '\r') c = ' ';
+  return s;
+}
+
+int64_t IntField(const json& j, const char* key) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_number() ? it->get<int64_t>() : 0;
+}
+
+}  // namespace
+
+bool ClaudeStreamParser::Feed(std::string_view bytes) {
+  bool changed = false;
+  size_t start = 0;
+  for (size_t i = 0; i < bytes.size(); ++i) {
+    if (bytes[i] != '\n') continue;
+    if (partial_.empty()) {
+      changed |= ParseLine(bytes.substr(start, i - start));
+    } else {
+      partial_.append(bytes.substr(start, i - start));
+      changed |= ParseLine(partial_);
+      partial_.clear();
+    }
+    start = i + 1;
+  }
+  partial_.append(bytes.substr(start));
+  // A line longer than 64 MiB is not stream-json; drop it rather than grow without bound.
+  if (partial_.size() > (64u << 20)) partial_.clear();
+  return changed;
+}
+
+bool ClaudeStreamParser::Finish() {
+  if (partial_.empty()) return false;
+  bool changed = ParseLine(partial_);
+  partial_.clear();
+  return changed;
+}
+
+bool ClaudeStreamParser::ParseLine(std::string_view line) {
+  while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.remove_suffix(1);
+  if (line.empty() || line.front() != '{') return false;
+  json j = json::parse(line, nullptr, false);
+  if (!j.is_object()) return false;
+  std::string type = j.value("type", "");
+  AgentReport& r = report_;
+  if (type == "system" && j.value("subtype", "") == "init") {
+    if (j.contains("session_id") && j["session_id"].is_string()) r.agent_session_id = j["session_id"].get<std::string>();
+    if (j.contains("model") && j["model"].is_string()) r.model = j["model"].get<std::string>();
+    if (j.contains("claude_code_version") && j["claude_code_version"].is_string())
+      r.agent_version = j["claude_code_version"].get<std::string>();
+    return true;
+  }
+  if (type == "result") {
+    if (j.contains("session_id") && j["session_id"].is_string()) r.agent_session_id = j["session_id"].get<std::string>();
+    // One process may print several results (stream-json input, one per turn): `usage` and
+    // `num_turns` cover each turn alone and add up; `total_cost_usd` already runs over the process.
+    if (auto it = j.find("usage"); it != j.end() && it->is_object()) {
+      Usage u = r.usage.value_or(Usage{});
+      u.input_tokens += IntField(*it, "input_tokens");
+      u.output_tokens += IntField(*it, "output_tokens");
+      u.cache_read_tokens += IntField(*it, "cache_read_input_tokens");
+      u.cache_creation_tokens += IntField(*it, "cache_creation_input_tokens");
+      r.usage = u;
+    }
+    if (auto it = j.find("total_cost_usd"); it != j.end() && it->is_number()) r.cost_usd = it->get<double>();
+    if (auto it = j.find("num_turns"); it != j.end() && it->is_number())
+      r.num_turns = r.num_turns.value_or(0) + it->get<int64_t>();
+    bool is_error = j.value("is_error", false) || j.value("subtype", "") == "error_during_execution" ||
+                    j.value("subtype", "").rfind("error", 0) == 0;
+    r.is_error = is_error;
+    if (is_error) {
+      std::string message;
+      if (auto it = j.find("errors"); it != j.end() && it->is_array()) {
+        for (const auto& e : *it)
+          if (e.is_string()) message += (message.empty() ? "" : "; ") + e.get<std::string>();
+      }
+      if (message.empty() && j.contains("result") && j["result"].is_string()) message = j["result"].get<std::string>();
+      if (message.empty()) message = "Claude Code reported an error (" + j.value("subtype", "unknown") + ")";
+      r.error = message;
+    }
+    return true;
+  }
+  return false;
+}
+
+std::string RenderClaudeLine(std::string_view line) {
+  std::string_view trimmed = line;
+  while (!trimmed.empty() && (trimmed.back() == '\r' || trimmed.back() == '\n')) trimmed.remove_suffix(1);
+  if (trimmed.empty()) return "";
+  json j = json::parse(trimmed, nullptr, false);
+  if (!j.is_object()) return std::string(trimmed) + "\n";
+  std::string type = j.value("type", "");
+  std::string out;
+  if (type == "system") {
+    std::string sub = j.value("subtype", "");
+    if (sub == "init")
+      out = "● Claude Code " + j.value("claude_code_version", "") + " · model " + j.value("model", "?") +
+            " · conversation " + j.value("session_id", "?") + "\n";
+    else if (sub == "api_retry")
+      out = "↻ API retry " + std::to_string(IntField(j, "attempt")) + "/" + std::to_string(IntField(j, "max_retries")) +
+            " (" + j.value("error", "error") + ")\n";
+    return out;
+  }
+  if (type == "assistant" || type == "user") {
+    const json& content = j.contains("message") ? j["message"].value("content", json::array()) : json::array();
+    if (content.is_string()) return type == "user" ? "" : content.get<std::string>() + "\n";
+    for (const auto& block : content) {
+      std::string bt = block.value("type", "");
+      if (bt == "text" && type == "assistant") {
+        out += block.value("text", "") + "\n";
+      } else if (bt == "tool_use") {
+        std::string args;
+        if (block.contains("input") && block["input"].is_object()) {
+          for (const auto& [k, v] : block["input"].items()) {
+            if (!args.empty()) args += ", ";
+            args += k + "=" + Truncate(OneLine(v.is_string() ? v.get<std::string>() : v.dump()), 60);
+          }
+        }
+        out += "→ " + block.value("name", "tool") + "(" + args + ")\n";
+      } else if (bt == "tool_result") {
+        std::string text;
+        if (block.contains("content")) {
+          const json& c = block["content"];
+          if (c.is_string()) text = c.get<std::string>();
+          else if (c.is_array())
+            for (const auto& part : c)
+              if (part.value("type", "") == "text") text += part.value("text", "");
+        }
+        out += std::string(block.value("is_error", false) ? "✗ " : "← ") + Truncate(OneLine(text), 200) + "\n";
+      }
+    }
+    return out;
+  }
+  if (type == "result") {
+    bool is_error = j.value("is_error", false);
+    const json usage = j.value("usage", json::object());
+    char cost[32];
+    std::snprintf(cost, sizeof cost, "$%.4f", j.value("total_cost_usd", 0.0));
+    out = std::string(is_error ? "✗ failed: " : "✓ done: ") + OneLine(j.value("result", "")) + "\n";
+    if (j.contains("errors") && j["errors"].is_array())
+      for (const auto& e : j["errors"])
+        if (e.is_string()) out += "  error: " + e.get<std::string>() + "\n";
+    out += "  turns " + std::to_string(IntField(j, "num_turns")) + " · tokens in " +
+           std::to_string(IntField(usage, "input_tokens")) + " out " + std::to_string(IntField(usage, "output_tokens")) +
+           " · cost " + cost + "\n";
+    return out;
+  }
+  return "";
+}
+
+}  // namespace agentmux

@@ -1,0 +1,34 @@
+// Parser for Claude Code's `--output-format stream-json --verbose` output: one JSON object per
+// line (see shared/reference/agents/REPORT.md §2 and the claude-*.jsonl transcripts there).
+//   {"type":"system","subtype":"init","session_id",…,"model","claude_code_version"} → conversation id
+//   {"type":"assistant","message":{…content:[one block]}}  (text / tool_use)
+//   {"type":"user","message":{…content:[tool_result]}}
+//   {"type":"result","subtype","is_error","result","num_turns","total_cost_usd","usage":{…},"errors"?}
+// A result with "is_error": true is a failed run even when its subtype says "success" (API errors).
+// Lines that are not JSON (a CLI warning) are ignored.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "agents/adapter.h"
+
+namespace agentmux {
+
+class ClaudeStreamParser : public OutputParser {
+ public:
+  bool Feed(std::string_view bytes) override;
+  bool Finish() override;
+
+ private:
+  bool ParseLine(std::string_view line);
+  std::string partial_;
+};
+
+// A readable rendering of one stream-json line for people (`agentmux logs`): assistant text as is,
+// tool calls as "→ Tool(arg)", tool results as "← result", the result line as a summary with
+// turns, tokens and cost. Returns "" for lines with nothing to show (init details, partial events).
+// Non-JSON lines come back unchanged.
+std::string RenderClaudeLine(std::string_view line);
+
+}  // namespace agentmux

@@ -1,0 +1,356 @@
+#include "net/server.h"
+
+#include <spdlog/spdlog.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
+#include <deque>
+#include <map>
+#include <set>
+
+#include "api/api.h"
+#include "base/clock.h"
+#include "session/manager.h"
+
+namespace agentmux {
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+using nlohmann::json;
+using local = asio::local::stream_protocol;
+
+namespace {
+
+constexpr size_t kPageChunks = 64;
+constexpr size_t kPageBytes = 1u << 20;
+
+json StatusMessage(const SessionRecord& s) {
+  return {{"type", "status"}, {"session_id", s.id}, {"status", ToString(s.status)}, {"log_seq", s.log_seq},
+          {"exit_code", s.exit_code ? json(*s.exit_code) : json(nullptr)},
+          {"signal", s.signal ? json(*s.signal) : json(nullptr)}, {"session", ToJson(s)}};
+}
+
+// One WebSocket client. Lives as long as a coroutine or a pending write holds it.
+template <typename Socket>
+class WsSession : public SessionObserver, public std::enable_shared_from_this<WsSession<Socket>> {
+ public:
+  WsSession(websocket::stream<Socket> ws, SessionManager& manager, const ServerOptions& options)
+      : ws_(std::move(ws)), manager_(manager), options_(options) {}
+
+  ~WsSession() override { Unsubscribe(); }
+
+  asio::awaitable<void> Run(http::request<http::string_body> req, std::optional<std::pair<std::string, int64_t>> auto_sub) {
+    ws_.read_message_max(options_.max_ws_message_bytes);
+    ws_.set_option(websocket::stream_base::decorator([](websocket::response_type& res) {
+      res.set(http::field::server, std::string("agentmux/") + kAgentmuxVersion);
+    }));
+    co_await ws_.async_accept(req, asio::use_awaitable);
+    Send({{"type", "hello"}, {"protocol", kProtocolVersion}, {"version", kAgentmuxVersion}});
+    if (auto_sub) Subscribe(auto_sub->first, auto_sub->second);
+    beast::flat_buffer buf;
+    for (;;) {
+      buf.clear();
+      co_await ws_.async_read(buf, asio::use_awaitable);
+      HandleMessage(beast::buffers_to_string(buf.data()));
+    }
+  }
+
+  void OnLog(const LogChunkPtr& chunk) override {
+    auto it = subs_.find(chunk->session_id);
+    if (it == subs_.end() || !it->second.live) return;
+    Sub& sub = it->second;
+    if (chunk->seq != sub.next_seq) {  // never skip: fall back to reading from the store
+      sub.live = false;
+      Pump();
+      return;
+    }
+    if (queued_bytes_ > options_.ws_queue_high_bytes) {
+      // Too far behind: stop queueing live output; catch up from the store as the queue drains.
+      sub.live = false;
+      Send({{"type", "resync"}, {"session_id", chunk->session_id}, {"from_seq", sub.next_seq}});
+      return;
+    }
+    SendLog(*chunk);
+    sub.next_seq = chunk->seq + 1;
+  }
+
+  void OnStatus(const SessionRecord& s) override { Send(StatusMessage(s)); }
+
+  void OnEvent(const EventRecord& e) override {
+    Send({{"type", "event"}, {"session_id", e.session_id}, {"event_type", e.type}, {"data", e.data},
+          {"timestamp", Rfc3339(e.ts)}});
+  }
+
+  void Close() {
+    closed_ = true;
+    Unsubscribe();
+    beast::error_code ec;
+    beast::get_lowest_layer(ws_).close(ec);
+  }
+
+ private:
+  struct Sub {
+    int64_t next_seq = 1;
+    bool live = false;
+  };
+
+  void Error(const std::string& code, const std::string& message) {
+    Send({{"type", "error"}, {"error", {{"code", code}, {"message", message}}}});
+  }
+
+  void HandleMessage(const std::string& text) {
+    json msg = json::parse(text, nullptr, false);
+    if (!msg.is_object() || !msg.contains("type") || !msg["type"].is_string())
+      return Error("bad_message", "messages are JSON objects with a \"type\"");
+    std::string type = msg["type"];
+    std::string sid = msg.value("session_id", "");
+    if (sid.empty() && subs_.size() == 1) sid = subs_.begin()->first;
+    if (type == "subscribe") {
+      int64_t since = msg.contains("since_seq") && msg["since_seq"].is_number_integer() ? msg["since_seq"].get<int64_t>() : 0;
+      Subscribe(sid, since);
+    } else if (type == "unsubscribe") {
+      if (auto it = subs_.find(sid); it != subs_.end()) {
+        manager_.RemoveObserver(sid, this);
+        subs_.erase(it);
+      }
+    } else if (type == "input") {
+      std::string data = msg.contains("data_b64") && msg["data_b64"].is_string()
+                             ? Base64Decode(msg["data_b64"].get<std::string>())
+                             : msg.value("data", "");
+      if (auto st = manager_.WriteInput(sid, data); !st.ok()) Error(st.error().code, st.error().message);
+    } else if (type == "resize") {
+      int cols = msg.value("cols", 0), rows = msg.value("rows", 0);
+      if (cols <= 0 || rows <= 0 || cols > 1000 || rows > 1000)
+        return Error("bad_size", "resize needs positive cols and rows");
+      if (auto st = manager_.Resize(sid, static_cast<unsigned short>(cols), static_cast<unsigned short>(rows)); !st.ok())
+        Error(st.error().code, st.error().message);
+    } else if (type == "ping") {
+      Send({{"type", "pong"}});
+    } else {
+      Error("bad_message", "unknown message type '" + type + "'");
+    }
+  }
+
+  void Subscribe(const std::string& id_or_prefix, int64_t since_seq) {
+    auto rec = manager_.Get(id_or_prefix);
+    if (!rec.ok()) return Error(rec.error().code, rec.error().message);
+    const std::string& id = rec->id;
+    if (!subs_.count(id)) manager_.AddObserver(id, this);
+    subs_[id] = Sub{std::max<int64_t>(since_seq, 0) + 1, false};
+    Send(StatusMessage(*rec));
+    Pump();
+  }
+
+  void Unsubscribe() {
+    for (auto& [id, sub] : subs_) manager_.RemoveObserver(id, this);
+    subs_.clear();
+  }
+
+  // Moves lagging or replaying subscriptions forward from the store while the queue has room;
+  // one that reaches the head goes live. Runs on the loop thread, so no chunk can arrive between
+  // "the store has nothing more" and "live".
+  void Pump() {
+    for (auto& [id, sub] : subs_) {
+      while (!sub.live && queued_bytes_ < options_.ws_queue_high_bytes / 2) {
+        auto chunks = manager_.ReadLogs(id, sub.next_seq - 1, kPageChunks, kPageBytes);
+        if (chunks.empty()) {
+          sub.live = true;
+          break;
+        }
+        for (const auto& c : chunks) SendLog(*c);
+        sub.next_seq = chunks.back()->seq + 1;
+      }
+    }
+  }
+
+  void SendLog(const LogChunk& c) {
+    json m = ChunkToJson(c);
+    m["type"] = "log";
+    m["session_id"] = c.session_id;
+    Send(m);
+  }
+
+  void Send(const json& msg) {
+    auto text = std::make_shared<std::string>(msg.dump(-1, ' ', false, json::error_handler_t::replace));
+    queued_bytes_ += text->size();
+    queue_.push_back(std::move(text));
+    if (!writing_) DoWrite();
+  }
+
+  void DoWrite() {
+    if (queue_.empty() || closed_) {
+      writing_ = false;
+      return;
+    }
+    writing_ = true;
+    ws_.text(true);
+    auto self = this->shared_from_this();
+    ws_.async_write(asio::buffer(*queue_.front()), [self](beast::error_code ec, size_t) {
+      self->queued_bytes_ -= self->queue_.front()->size();
+      self->queue_.pop_front();
+      if (ec) {
+        self->closed_ = true;
+        self->writing_ = false;
+        self->queue_.clear();
+        self->queued_bytes_ = 0;
+        self->Unsubscribe();
+        return;
+      }
+      self->Pump();
+      self->DoWrite();
+    });
+  }
+
+  websocket::stream<Socket> ws_;
+  SessionManager& manager_;
+  const ServerOptions& options_;
+  std::map<std::string, Sub> subs_;
+  std::deque<std::shared_ptr<std::string>> queue_;
+  size_t queued_bytes_ = 0;
+  bool writing_ = false;
+  bool closed_ = false;
+};
+
+}  // namespace
+
+struct Server::Impl {
+  asio::io_context& io;
+  Api& api;
+  SessionManager& manager;
+  ServerOptions options;
+  std::unique_ptr<local::acceptor> unix_acceptor;
+
+  template <typename Socket>
+  asio::awaitable<void> HttpSession(Socket socket) {
+    beast::flat_buffer buf;
+    try {
+      for (;;) {
+        http::request_parser<http::string_body> parser;
+        parser.body_limit(options.max_body_bytes);
+        parser.header_limit(64 * 1024);
+        beast::error_code ec;
+        co_await http::async_read(socket, buf, parser, asio::redirect_error(asio::use_awaitable, ec));
+        if (ec == http::error::end_of_stream || ec == asio::error::eof || ec == asio::error::connection_reset) break;
+        if (ec == http::error::body_limit) {
+          co_await Write(socket, ErrorResponse(Error::InvalidArgument("too_large", "request body larger than " +
+                                                                                      std::to_string(options.max_body_bytes) + " bytes")),
+                         413, false);
+          break;
+        }
+        if (ec) {
+          co_await Write(socket, ErrorResponse(Error::InvalidArgument("bad_request", "malformed HTTP request: " + ec.message())), 400, false);
+          break;
+        }
+        auto req = parser.release();
+        if (websocket::is_upgrade(req)) {
+          co_await Upgrade(std::move(socket), std::move(req));
+          co_return;
+        }
+        ApiResponse res = api.Handle({std::string(req.method_string()), std::string(req.target()), req.body()});
+        bool keep = req.keep_alive();
+        co_await Write(socket, res, res.status, keep);
+        if (!keep) break;
+      }
+    } catch (const std::exception& e) {
+      spdlog::debug("http connection closed: {}", e.what());
+    }
+    beast::error_code ignored;
+    socket.shutdown(Socket::shutdown_both, ignored);
+  }
+
+  template <typename Socket>
+  asio::awaitable<void> Write(Socket& socket, const ApiResponse& r, int status, bool keep_alive) {
+    http::response<http::string_body> res{static_cast<http::status>(status), 11};
+    res.set(http::field::server, std::string("agentmux/") + kAgentmuxVersion);
+    res.set(http::field::content_type, r.content_type);
+    res.set(http::field::cache_control, "no-store");
+    for (const auto& [k, v] : r.headers) res.set(k, v);
+    res.keep_alive(keep_alive);
+    res.body() = r.body;
+    res.prepare_payload();
+    co_await http::async_write(socket, res, asio::use_awaitable);
+  }
+
+  template <typename Socket>
+  asio::awaitable<void> Upgrade(Socket socket, http::request<http::string_body> req) {
+    // /api/stream, or /api/sessions/:id/stream[?since_seq=N] which subscribes at once.
+    std::string target(req.target());
+    std::string path = target.substr(0, target.find('?'));
+    std::optional<std::pair<std::string, int64_t>> auto_sub;
+    const std::string prefix = "/api/sessions/";
+    if (path.rfind(prefix, 0) == 0 && path.size() > prefix.size() + 7 && path.substr(path.size() - 7) == "/stream") {
+      std::string id = path.substr(prefix.size(), path.size() - prefix.size() - 7);
+      int64_t since = 0;
+      if (auto q = target.find("since_seq="); q != std::string::npos) since = std::atoll(target.c_str() + q + 10);
+      auto_sub = std::make_pair(id, since);
+    } else if (path != "/api/stream") {
+      co_await Write(socket, ErrorResponse(Error::NotFound("no_route", "no WebSocket endpoint at " + path)), 404, false);
+      co_return;
+    }
+    auto ws = std::make_shared<WsSession<Socket>>(websocket::stream<Socket>(std::move(socket)), manager, options);
+    try {
+      co_await ws->Run(std::move(req), auto_sub);
+    } catch (const std::exception& e) {
+      spdlog::debug("websocket closed: {}", e.what());
+    }
+    ws->Close();
+  }
+
+  asio::awaitable<void> AcceptUnix() {
+    for (;;) {
+      beast::error_code ec;
+      local::socket socket = co_await unix_acceptor->async_accept(asio::redirect_error(asio::use_awaitable, ec));
+      if (ec == asio::error::operation_aborted) co_return;
+      if (ec) continue;
+      // Only our own user (or root) may talk to the daemon.
+      struct ucred cred {};
+      socklen_t len = sizeof cred;
+      if (::getsockopt(socket.native_handle(), SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0 ||
+          (cred.uid != ::geteuid() && cred.uid != 0)) {
+        spdlog::warn("refused a unix-socket client with uid {}", cred.uid);
+        continue;
+      }
+      asio::co_spawn(io, HttpSession(std::move(socket)), asio::detached);
+    }
+  }
+};
+
+Server::Server(asio::io_context& io, Api& api, SessionManager& manager, ServerOptions options)
+    : impl_(new Impl{io, api, manager, std::move(options), nullptr}) {}
+
+Server::~Server() { Close(); }
+
+Status Server::Listen() {
+  const std::string& path = impl_->options.unix_socket_path;
+  ::unlink(path.c_str());  // the caller holds daemon.lock: any socket file left is stale
+  try {
+    mode_t old = ::umask(0177);
+    impl_->unix_acceptor = std::make_unique<local::acceptor>(impl_->io, local::endpoint(path));
+    ::umask(old);
+    ::chmod(path.c_str(), 0600);
+  } catch (const std::exception& e) {
+    return Error::Internal("cannot listen on " + path + ": " + e.what());
+  }
+  asio::co_spawn(impl_->io, impl_->AcceptUnix(), asio::detached);
+  return OkStatus();
+}
+
+void Server::Close() {
+  if (impl_->unix_acceptor) {
+    beast::error_code ec;
+    impl_->unix_acceptor->close(ec);
+    impl_->unix_acceptor.reset();
+  }
+}
+
+}  // namespace agentmux

@@ -1,0 +1,42 @@
+// The daemon's network front: HTTP/1.1 and WebSocket (Boost.Beast) on the unix socket
+// $AGENTMUX_HOME/daemon.sock (0600, peer uid checked). HTTP requests go to api::Api; WebSocket
+// upgrades on /api/stream or /api/sessions/:id/stream become stream sessions (protocol in
+// docs/protocol.md): subscribe with since_seq → replay from the store, then live, every log message
+// with its seq; each client has a bounded send queue and is told to `resync` when it lags.
+//
+// Threading: everything runs on the io_context thread that also runs the SessionManager.
+#pragma once
+
+#include <boost/asio/io_context.hpp>
+#include <memory>
+#include <string>
+
+#include "base/result.h"
+
+namespace agentmux {
+
+class Api;
+class SessionManager;
+
+struct ServerOptions {
+  std::string unix_socket_path;
+  size_t max_body_bytes = 1u << 20;          // larger request bodies get 413
+  size_t max_ws_message_bytes = 1u << 20;    // larger client messages close the connection
+  size_t ws_queue_high_bytes = 4u << 20;     // a client with this much unsent is told to resync
+};
+
+class Server {
+ public:
+  Server(boost::asio::io_context& io, Api& api, SessionManager& manager, ServerOptions options);
+  ~Server();
+  // Binds and starts accepting. Errors: kInternal when the socket cannot be bound.
+  Status Listen();
+  // Stops accepting and closes open connections.
+  void Close();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace agentmux

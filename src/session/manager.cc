@@ -1,0 +1,823 @@
+#include "session/manager.h"
+
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <signal.h>
+#include <spdlog/spdlog.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/write.hpp>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "base/clock.h"
+#include "base/ids.h"
+#include "proc/process.h"
+#include "specs/specs.h"
+
+extern char** environ;
+
+namespace agentmux {
+namespace asio = boost::asio;
+
+namespace {
+constexpr size_t kReadSize = 64 * 1024;
+}
+
+// One output stream of a live session: the PTY master, or stdout / stderr pipes.
+struct SessionManager::Output {
+  std::string level;  // pty | stdout | stderr
+  std::unique_ptr<asio::posix::stream_descriptor> fd;
+  std::vector<char> buf = std::vector<char>(kReadSize);
+  bool open = true;
+};
+
+// A session with a process (running or paused). Owned by live_; async handlers find it by id.
+struct SessionManager::Live {
+  SessionRecord rec;
+  pid_t pid = -1;  // process group id too; -1 once reaped
+  std::vector<std::unique_ptr<Output>> outputs;
+  Output* pty = nullptr;  // the PTY output, for input/resize
+  std::unique_ptr<asio::posix::stream_descriptor> stdin_pipe;
+  std::shared_ptr<std::string> stdin_data;
+  std::unique_ptr<OutputParser> parser;
+  std::optional<ExitStatus> exit;
+  int64_t started_mono = 0;
+  int64_t next_seq = 1;
+  int64_t offset = 0;
+  int64_t committed_seq = 0;
+  std::deque<LogChunkPtr> uncommitted;  // chunks queued to the store and not yet committed
+  bool stop_requested = false;
+  std::optional<SessionAction> stop_action;  // kStop (user) or kInterrupt (daemon shutdown)
+  std::string stop_reason;
+  bool finishing = false;
+  std::unique_ptr<asio::steady_timer> kill_timer;
+  std::unique_ptr<asio::steady_timer> drain_timer;
+  std::unique_ptr<asio::steady_timer> backoff_timer;
+};
+
+bool IsSensitiveName(const std::string& name) {
+  std::string upper = name;
+  std::transform(upper.begin(), upper.end(), upper.begin(), ::toupper);
+  for (const char* word : {"KEY", "TOKEN", "SECRET", "PASSWORD"})
+    if (upper.find(word) != std::string::npos) return true;
+  return false;
+}
+
+SessionManager::SessionManager(asio::io_context& io, Store& store, const AdapterRegistry& adapters,
+                               ManagerOptions options)
+    : io_(io), store_(store), adapters_(adapters), options_(options), sigchld_(io) {
+  std::weak_ptr<bool> alive = alive_;
+  store_.SetCommitListener([this, alive, &io](std::vector<std::pair<std::string, int64_t>> committed) {
+    asio::post(io, [this, alive, committed = std::move(committed)]() mutable {
+      if (alive.lock()) OnCommitted(std::move(committed));
+    });
+  });
+}
+
+SessionManager::~SessionManager() {
+  store_.SetCommitListener(nullptr);
+  *alive_ = false;
+  for (auto& [id, live] : live_) {
+    if (live->pid > 0) ::kill(-live->pid, SIGKILL);
+  }
+}
+
+std::string SessionManager::path_env() const {
+  const char* p = std::getenv("PATH");
+  return p ? p : "/usr/local/bin:/usr/bin:/bin";
+}
+
+void SessionManager::Run() {
+  sigchld_.add(SIGCHLD);
+  std::function<void(const boost::system::error_code&, int)> handler;
+  auto rearm = std::make_shared<std::function<void()>>();
+  std::weak_ptr<bool> alive = alive_;
+  *rearm = [this, rearm, alive] {
+    sigchld_.async_wait([this, rearm, alive](const boost::system::error_code& ec, int) {
+      if (ec || !alive.lock()) return;
+      ReapChildren();
+      (*rearm)();
+    });
+  };
+  (*rearm)();
+  // A child may have exited before the handler was installed.
+  ReapChildren();
+}
+
+void SessionManager::ReapChildren() {
+  for (;;) {
+    int status = 0;
+    pid_t pid = ::waitpid(-1, &status, WNOHANG);
+    if (pid <= 0) break;
+    OnChildExit(pid, status);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Queries
+
+Result<SessionRecord> SessionManager::Get(const std::string& id_or_prefix) {
+  auto id = store_.ResolveId(id_or_prefix);
+  if (!id.ok()) return id.error();
+  if (auto it = live_.find(*id); it != live_.end()) return it->second->rec;
+  return store_.GetSession(*id);
+}
+
+std::vector<SessionRecord> SessionManager::List(const SessionFilter& filter) {
+  auto rows = store_.ListSessions(filter);
+  for (auto& r : rows)
+    if (auto it = live_.find(r.id); it != live_.end()) r = it->second->rec;
+  return rows;
+}
+
+std::vector<LogChunkPtr> SessionManager::ReadLogs(const std::string& id, int64_t after_seq, size_t max_chunks,
+                                                  size_t max_bytes) {
+  auto out = store_.ReadLogs(id, after_seq, max_chunks, max_bytes);
+  auto it = live_.find(id);
+  if (it == live_.end()) return out;
+  // The store holds everything up to its last commit; the in-memory tail holds everything after the
+  // last commit this loop heard of. Together they have no gap.
+  int64_t last = out.empty() ? after_seq : out.back()->seq;
+  size_t bytes = 0;
+  for (const auto& c : out) bytes += c->data.size();
+  for (const auto& c : it->second->uncommitted) {
+    if (out.size() >= max_chunks || (bytes >= max_bytes && !out.empty())) break;
+    if (c->seq <= last) continue;
+    if (c->seq != last + 1) break;  // not contiguous yet (cannot happen; be safe)
+    out.push_back(c);
+    bytes += c->data.size();
+    last = c->seq;
+  }
+  return out;
+}
+
+int64_t SessionManager::TailStartSeq(const std::string& id, int64_t lines) {
+  store_.Flush();  // a live session's tail may still be queued
+  return store_.TailStartSeq(id, lines);
+}
+
+std::vector<EventRecord> SessionManager::Events(const std::string& id, int64_t after_id, int limit) {
+  return store_.ReadEvents(id, after_id, limit);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Observers
+
+void SessionManager::AddObserver(const std::string& id, SessionObserver* observer) {
+  observers_[id].insert(observer);
+}
+
+void SessionManager::RemoveObserver(const std::string& id, SessionObserver* observer) {
+  auto it = observers_.find(id);
+  if (it == observers_.end()) return;
+  it->second.erase(observer);
+  if (it->second.empty()) observers_.erase(it);
+}
+
+void SessionManager::Broadcast(const std::string& id, const std::function<void(SessionObserver*)>& fn) {
+  auto it = observers_.find(id);
+  if (it == observers_.end()) return;
+  // Copy: an observer may unsubscribe itself from inside the callback.
+  std::vector<SessionObserver*> copy(it->second.begin(), it->second.end());
+  for (auto* o : copy) {
+    auto again = observers_.find(id);
+    if (again != observers_.end() && again->second.count(o)) fn(o);
+  }
+}
+
+void SessionManager::BroadcastEvents(const std::string& id, int64_t after_event_id) {
+  if (!observers_.count(id)) return;
+  for (const auto& e : store_.ReadEvents(id, after_event_id, 100)) Broadcast(id, [&](SessionObserver* o) { o->OnEvent(e); });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Transitions
+
+Result<SessionRecord> SessionManager::ApplyTransition(SessionRecord& rec, SessionAction action,
+                                                      const std::string& event_type, nlohmann::json payload) {
+  auto next = Transition(rec.status, action);
+  if (!next.ok()) return next.error();
+  SessionRecord updated = rec;
+  updated.status = *next;
+  updated.updated_at = NowMs();
+  payload["from"] = ToString(rec.status);
+  payload["to"] = ToString(updated.status);
+  int64_t event_id = 0;
+  Status st = store_.Write([&](SQLite::Database& db) {
+    Store::UpdateSession(db, updated);
+    event_id = Store::InsertEvent(db, updated.id, event_type, payload, updated.updated_at);
+  });
+  if (!st.ok()) return st.error();
+  rec = updated;
+  SessionRecord copy = rec;
+  Broadcast(copy.id, [&](SessionObserver* o) { o->OnStatus(copy); });
+  BroadcastEvents(copy.id, event_id - 1);
+  return copy;
+}
+
+Result<SessionRecord> SessionManager::Create(CreateRequest req) {
+  if (req.tool.empty()) {
+    if (req.command.empty())
+      return Error::InvalidArgument("missing_tool",
+                                    "say which agent to run with --tool (claude, shell, …) or give a command "
+                                    "after `--`");
+    req.tool = "shell";
+  }
+  const Adapter* adapter = adapters_.Find(req.tool);
+  if (!adapter) {
+    std::string names;
+    for (const auto* a : adapters_.All()) names += (names.empty() ? "" : ", ") + a->name();
+    return Error::InvalidArgument("unknown_tool", "unknown tool '" + req.tool + "' (available: " + names + ")");
+  }
+  if (req.project_path.empty()) return Error::InvalidArgument("bad_project_path", "project_path is required");
+  std::error_code ec;
+  auto canonical = std::filesystem::canonical(req.project_path, ec);
+  if (ec || !std::filesystem::is_directory(canonical, ec))
+    return Error::InvalidArgument("bad_project_path",
+                                  "project path '" + req.project_path + "' is not an existing directory");
+  std::vector<Spec> specs;
+  for (const auto& id : req.spec_ids) {
+    if (id.empty()) return Error::InvalidArgument("unknown_spec", "an empty spec id was given");
+    auto spec = ResolveSpec(canonical.string(), id);
+    if (!spec.ok()) return spec.error();
+    specs.push_back(std::move(*spec));
+  }
+  for (size_t i = 0; i < req.spec_ids.size(); ++i)
+    for (size_t j = 0; j < i; ++j)
+      if (specs[i].id == specs[j].id)
+        return Error::InvalidArgument("duplicate_spec", "spec " + specs[i].id + " is attached twice");
+  for (const auto& [k, v] : req.env)
+    if (k.empty() || k.find('=') != std::string::npos)
+      return Error::InvalidArgument("bad_env", "environment variable name '" + k + "' is not valid (use KEY=VALUE)");
+
+  SessionRecord rec;
+  rec.id = NewUuidV7();
+  rec.project_path = canonical.string();
+  rec.spec_ids = req.spec_ids;
+  if (req.prompt && !req.prompt->empty()) rec.prompt = req.prompt;
+  rec.tool = req.tool;
+  rec.mode = req.mode.value_or(adapter->default_mode());
+  rec.command = req.command;
+  rec.parent_id = req.parent_id;
+  rec.context = ComposeContext(specs, rec.prompt);
+  for (const auto& [k, v] : req.env) {
+    if (IsSensitiveName(k)) secret_env_[rec.id][k] = v;
+    else rec.env[k] = v;
+  }
+  if (req.cols) rec.metadata["pty_cols"] = std::to_string(req.cols);
+  if (req.rows) rec.metadata["pty_rows"] = std::to_string(req.rows);
+  rec.created_at = rec.updated_at = NowMs();
+
+  // Catch what would fail at start (no command for shell, no prompt for claude) now.
+  if (rec.tool == "shell" && rec.command.empty()) {
+    auto plan = adapter->Plan(rec, path_env());
+    if (!plan.ok()) return plan.error();
+  }
+
+  nlohmann::json payload = {{"tool", rec.tool}, {"mode", ToString(rec.mode)}, {"spec_ids", rec.spec_ids},
+                            {"has_prompt", rec.prompt.has_value()}};
+  if (!secret_env_[rec.id].empty()) {
+    std::vector<std::string> names;
+    for (const auto& [k, v] : secret_env_[rec.id]) names.push_back(k);
+    payload["secret_env"] = names;  // names only; values never reach the store
+    std::string joined;
+    for (const auto& n : names) joined += (joined.empty() ? "" : ",") + n;
+    rec.metadata["secret_env"] = joined;
+  } else {
+    secret_env_.erase(rec.id);
+  }
+  Status st = store_.Write([&](SQLite::Database& db) {
+    Store::InsertSession(db, rec);
+    Store::InsertEvent(db, rec.id, "created", payload, rec.created_at);
+  });
+  if (!st.ok()) return st.error();
+  return rec;
+}
+
+std::vector<std::string> SessionManager::BuildEnv(const SessionRecord& rec, const LaunchPlan& plan) const {
+  std::map<std::string, std::string> env;
+  for (char** e = environ; e && *e; ++e) {
+    std::string kv(*e);
+    auto eq = kv.find('=');
+    if (eq != std::string::npos) env[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
+  // The daemon's own plumbing is not the agent's business.
+  env.erase("AGENTMUX_DAEMON");
+  env["TERM"] = plan.use_pty ? "xterm-256color" : env.count("TERM") ? env["TERM"] : "dumb";
+  for (const auto& [k, v] : plan.env) env[k] = v;
+  std::string ids;
+  for (const auto& s : rec.spec_ids) ids += (ids.empty() ? "" : ",") + s;
+  env["LEANSPEC_SPEC_IDS"] = ids;
+  env["LEANSPEC_SPEC_ID"] = rec.spec_ids.empty() ? "" : rec.spec_ids.front();
+  if (rec.prompt) env["LEANSPEC_PROMPT"] = *rec.prompt;
+  else env.erase("LEANSPEC_PROMPT");
+  env["LEANSPEC_PROJECT_PATH"] = rec.project_path;
+  env["AGENTMUX_SESSION_ID"] = rec.id;
+  for (const auto& [k, v] : rec.env) env[k] = v;
+  if (auto it = secret_env_.find(rec.id); it != secret_env_.end())
+    for (const auto& [k, v] : it->second) env[k] = v;
+  std::vector<std::string> out;
+  out.reserve(env.size());
+  for (const auto& [k, v] : env) out.push_back(k + "=" + v);
+  return out;
+}
+
+Result<SessionRecord> SessionManager::Start(const std::string& id_or_prefix) {
+  auto got = Get(id_or_prefix);
+  if (!got.ok()) return got.error();
+  SessionRecord rec = std::move(*got);
+  if (auto t = Transition(rec.status, SessionAction::kStart); !t.ok()) return t.error();
+  const Adapter* adapter = adapters_.Find(rec.tool);
+  if (!adapter) return Error::Unavailable("unknown_tool", "this daemon has no adapter for tool '" + rec.tool + "'");
+  auto plan = adapter->Plan(rec, path_env());
+  if (!plan.ok()) return plan.error();
+  // A sensitive --env value given before a daemon restart is gone: say which, do not run without it.
+  if (auto it = rec.metadata.find("secret_env"); it != rec.metadata.end()) {
+    std::stringstream names(it->second);
+    std::string name;
+    while (std::getline(names, name, ',')) {
+      if (!secret_env_.count(rec.id) || !secret_env_[rec.id].count(name))
+        return Error::Conflict("secret_env_lost",
+                               "the value of " + name + " (given with --env) was kept only in the memory of the "
+                               "daemon that created this session, and that daemon restarted; create the session "
+                               "again with --env " + name + "=…");
+    }
+  }
+  SpawnOptions opts;
+  opts.argv = plan->argv;
+  opts.env = BuildEnv(rec, *plan);
+  opts.cwd = rec.project_path;
+  opts.use_pty = plan->use_pty;
+  if (auto it = rec.metadata.find("pty_cols"); it != rec.metadata.end()) opts.cols = std::stoi(it->second);
+  if (auto it = rec.metadata.find("pty_rows"); it != rec.metadata.end()) opts.rows = std::stoi(it->second);
+  auto proc = Spawn(opts);
+  if (!proc.ok()) return proc.error();
+
+  auto live = std::make_unique<Live>();
+  live->pid = proc->pid;
+  live->started_mono = MonotonicMs();
+  live->parser = adapter->NewParser(rec);
+  auto add_output = [&](UniqueFd fd, const char* level) {
+    auto out = std::make_unique<Output>();
+    out->level = level;
+    out->fd = std::make_unique<asio::posix::stream_descriptor>(io_, fd.release());
+    live->outputs.push_back(std::move(out));
+  };
+  if (proc->pty_master.valid()) {
+    add_output(std::move(proc->pty_master), "pty");
+    live->pty = live->outputs.back().get();
+  } else {
+    add_output(std::move(proc->stdout_fd), "stdout");
+    add_output(std::move(proc->stderr_fd), "stderr");
+    live->stdin_pipe = std::make_unique<asio::posix::stream_descriptor>(io_, proc->stdin_fd.release());
+  }
+
+  rec.command = plan->argv;
+  rec.pid = proc->pid;
+  rec.started_at = NowMs();
+  live->rec = rec;
+  Live& ref = *live;
+  live_[rec.id] = std::move(live);
+  auto result = ApplyTransition(ref.rec, SessionAction::kStart, "started",
+                                {{"pid", proc->pid}, {"command", rec.command}, {"pty", opts.use_pty}});
+  if (!result.ok()) {
+    spdlog::error("session {}: could not record start: {}", rec.id, result.error().message);
+    ref.stop_requested = true;
+    ref.stop_action = SessionAction::kStop;
+    SignalGroup(ref, SIGKILL);
+    return result.error();
+  }
+  spdlog::info("session {} started: pid {} {}", rec.id, proc->pid, rec.command.front());
+
+  if (ref.stdin_pipe) {
+    if (plan->stdin_data && !plan->stdin_data->empty()) {
+      ref.stdin_data = std::make_shared<std::string>(*plan->stdin_data);
+      std::string sid = rec.id;
+      asio::async_write(*ref.stdin_pipe, asio::buffer(*ref.stdin_data),
+                        [this, sid, data = ref.stdin_data](const boost::system::error_code& ec, size_t) {
+                          auto it = live_.find(sid);
+                          if (it == live_.end()) return;
+                          if (ec) spdlog::warn("session {}: writing the context to stdin: {}", sid, ec.message());
+                          it->second->stdin_pipe.reset();  // EOF: the agent starts
+                        });
+    } else {
+      ref.stdin_pipe.reset();
+    }
+  }
+  for (auto& out : ref.outputs) StartRead(ref, *out);
+  return result;
+}
+
+Result<SessionRecord> SessionManager::Pause(const std::string& id_or_prefix) {
+  auto got = Get(id_or_prefix);
+  if (!got.ok()) return got.error();
+  auto it = live_.find(got->id);
+  if (it == live_.end()) return Transition(got->status, SessionAction::kPause).error();
+  Live& live = *it->second;
+  if (auto t = Transition(live.rec.status, SessionAction::kPause); !t.ok()) return t.error();
+  SignalGroup(live, SIGSTOP);
+  return ApplyTransition(live.rec, SessionAction::kPause, "paused", {{"signal", "SIGSTOP"}});
+}
+
+Result<SessionRecord> SessionManager::Resume(const std::string& id_or_prefix) {
+  auto got = Get(id_or_prefix);
+  if (!got.ok()) return got.error();
+  auto it = live_.find(got->id);
+  if (it == live_.end()) {
+    if (got->status == SessionStatus::kInterrupted)
+      return Error::Conflict("resume_unsupported",
+                             "session " + got->id + " was interrupted; resuming its conversation comes with the "
+                             "adapters' conversation resume (`agentmux session continue`)");
+    return Transition(got->status, SessionAction::kResume).error();
+  }
+  Live& live = *it->second;
+  if (live.rec.status != SessionStatus::kPaused) return Transition(live.rec.status, SessionAction::kResume).error();
+  SignalGroup(live, SIGCONT);
+  return ApplyTransition(live.rec, SessionAction::kResume, "resumed", {{"signal", "SIGCONT"}});
+}
+
+void SessionManager::SignalGroup(Live& live, int sig) {
+  if (live.pid > 0) {
+    ::kill(-live.pid, sig);
+  } else if (live.rec.pid) {
+    // The leader was reaped; its group may still have members (a grandchild holding the PTY).
+    ::kill(-*live.rec.pid, sig);
+  }
+}
+
+Result<SessionRecord> SessionManager::Stop(const std::string& id_or_prefix, std::optional<int64_t> grace_ms) {
+  auto got = Get(id_or_prefix);
+  if (!got.ok()) return got.error();
+  auto it = live_.find(got->id);
+  if (it == live_.end()) {
+    SessionRecord rec = *got;
+    if (rec.status == SessionStatus::kPending) {
+      rec.ended_at = NowMs();
+      return ApplyTransition(rec, SessionAction::kStop, "cancelled", {{"reason", "stopped before it started"}});
+    }
+    return Transition(rec.status, SessionAction::kStop).error();
+  }
+  Live& live = *it->second;
+  if (auto t = Transition(live.rec.status, SessionAction::kStop); !t.ok()) return t.error();
+  int64_t grace = std::max<int64_t>(0, grace_ms.value_or(options_.default_grace_ms));
+  if (live.stop_requested) return live.rec;  // already on its way down
+  live.stop_requested = true;
+  live.stop_action = SessionAction::kStop;
+  live.stop_reason = "stopped by request";
+  SignalGroup(live, SIGTERM);
+  if (live.rec.status == SessionStatus::kPaused) SignalGroup(live, SIGCONT);  // a stopped process cannot handle SIGTERM
+  live.kill_timer = std::make_unique<asio::steady_timer>(io_, std::chrono::milliseconds(grace));
+  std::string sid = live.rec.id;
+  live.kill_timer->async_wait([this, sid](const boost::system::error_code& ec) {
+    if (ec) return;
+    auto it = live_.find(sid);
+    if (it == live_.end()) return;
+    spdlog::info("session {}: grace period over, SIGKILL to the process group", sid);
+    SignalGroup(*it->second, SIGKILL);
+  });
+  return live.rec;
+}
+
+Status SessionManager::Delete(const std::string& id_or_prefix) {
+  auto got = Get(id_or_prefix);
+  if (!got.ok()) return got.error();
+  if (live_.count(got->id) || got->status == SessionStatus::kRunning || got->status == SessionStatus::kPaused)
+    return Error::Conflict("session_running", "session " + got->id + " is " + std::string(ToString(got->status)) +
+                                                  "; stop it first (`agentmux stop " + got->id.substr(0, 13) + "`)");
+  std::string id = got->id;
+  Status st = store_.Write([&](SQLite::Database& db) {
+    SQLite::Statement del(db, "DELETE FROM sessions WHERE id = ?");
+    del.bind(1, id);
+    del.exec();
+  });
+  if (st.ok()) secret_env_.erase(id);
+  return st;
+}
+
+Status SessionManager::WriteInput(const std::string& id, const std::string& bytes) {
+  auto it = live_.find(id);
+  if (it == live_.end()) return Error::Conflict("session_not_running", "session " + id + " is not running");
+  Live& live = *it->second;
+  if (!live.pty || !live.pty->open)
+    return Error::Conflict("not_a_terminal", "session " + id + " has no terminal to type into (it runs with pipes)");
+  // Small writes to a PTY master do not block in practice; a full terminal buffer drops input
+  // rather than stalling the loop.
+  ssize_t n = ::write(live.pty->fd->native_handle(), bytes.data(), bytes.size());
+  if (n < 0 && errno != EAGAIN) return SysError("write to the terminal", errno);
+  return OkStatus();
+}
+
+Status SessionManager::Resize(const std::string& id, unsigned short cols, unsigned short rows) {
+  auto it = live_.find(id);
+  if (it == live_.end()) return Error::Conflict("session_not_running", "session " + id + " is not running");
+  Live& live = *it->second;
+  if (!live.pty || !live.pty->open) return Error::Conflict("not_a_terminal", "session " + id + " has no terminal");
+  if (cols == 0 || rows == 0) return Error::InvalidArgument("bad_size", "cols and rows must be positive");
+  return SetWindowSize(live.pty->fd->native_handle(), cols, rows);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Output
+
+void SessionManager::StartRead(Live& live, Output& out) {
+  // Backpressure: only the log writer may slow an agent. When the store queue is full, wait.
+  if (store_.pending_log_bytes() > options_.max_pending_log_bytes) {
+    if (!live.backoff_timer) live.backoff_timer = std::make_unique<asio::steady_timer>(io_);
+    live.backoff_timer->expires_after(std::chrono::milliseconds(5));
+    std::string sid = live.rec.id;
+    Output* o = &out;
+    live.backoff_timer->async_wait([this, sid, o](const boost::system::error_code& ec) {
+      if (ec) return;
+      auto it = live_.find(sid);
+      if (it != live_.end()) StartRead(*it->second, *o);
+    });
+    return;
+  }
+  std::string sid = live.rec.id;
+  Output* o = &out;
+  out.fd->async_read_some(asio::buffer(out.buf), [this, sid, o](const boost::system::error_code& ec, size_t n) {
+    auto it = live_.find(sid);
+    if (it == live_.end() || ec == asio::error::operation_aborted) return;
+    Live& live = *it->second;
+    if (n > 0) OnOutput(live, *o, n);
+    // EIO on a PTY master = every slave fd closed; EOF on a pipe = every writer closed.
+    if (ec) {
+      OnOutputClosed(live, *o);
+      return;
+    }
+    StartRead(live, *o);
+  });
+}
+
+void SessionManager::OnOutput(Live& live, Output& out, size_t n) {
+  auto chunk = std::make_shared<LogChunk>();
+  chunk->session_id = live.rec.id;
+  chunk->seq = live.next_seq++;
+  chunk->offset = live.offset;
+  chunk->ts = NowMs();
+  chunk->level = out.level;
+  chunk->data.assign(out.buf.data(), n);
+  chunk->line_count = std::count(chunk->data.begin(), chunk->data.end(), '\n');
+  live.offset += static_cast<int64_t>(n);
+  live.rec.log_seq = chunk->seq;
+  live.rec.log_bytes = live.offset;
+  LogChunkPtr ptr = chunk;
+  store_.AppendLog(ptr);
+  live.uncommitted.push_back(ptr);
+  Broadcast(live.rec.id, [&](SessionObserver* o) { o->OnLog(ptr); });
+  if (live.parser && out.level != "stderr" && live.parser->Feed(ptr->data)) ApplyReport(live);
+}
+
+void SessionManager::ApplyReport(Live& live) {
+  const AgentReport& r = live.parser->report();
+  SessionRecord& rec = live.rec;
+  bool new_conversation = r.agent_session_id && rec.agent_session_id != r.agent_session_id;
+  bool new_usage = r.usage && (!rec.usage || rec.usage->total() != r.usage->total() || rec.cost_usd != r.cost_usd);
+  if (r.agent_session_id) rec.agent_session_id = r.agent_session_id;
+  if (r.usage) rec.usage = r.usage;
+  if (r.cost_usd) rec.cost_usd = r.cost_usd;
+  if (r.num_turns) rec.num_turns = r.num_turns;
+  if (r.is_error.value_or(false) && r.error) rec.error = r.error;
+  if (r.model) rec.metadata["model"] = *r.model;
+  if (r.agent_version) rec.metadata["agent_version"] = *r.agent_version;
+  if (!new_conversation && !new_usage) return;
+  rec.updated_at = NowMs();
+  SessionRecord snapshot = rec;
+  nlohmann::json usage_payload;
+  if (new_usage) {
+    usage_payload = {{"input_tokens", r.usage->input_tokens},
+                     {"output_tokens", r.usage->output_tokens},
+                     {"cache_read_tokens", r.usage->cache_read_tokens},
+                     {"cache_creation_tokens", r.usage->cache_creation_tokens},
+                     {"cost_usd", r.cost_usd ? nlohmann::json(*r.cost_usd) : nlohmann::json(nullptr)},
+                     {"num_turns", r.num_turns ? nlohmann::json(*r.num_turns) : nlohmann::json(nullptr)},
+                     {"is_error", r.is_error.value_or(false)}};
+  }
+  // Not a status change: queue it behind the chunks already read, no need to wait.
+  std::string sid = rec.id;
+  store_.Post([snapshot, usage_payload, new_usage](SQLite::Database& db) {
+    Store::UpdateSession(db, snapshot);
+    if (new_usage) Store::InsertEvent(db, snapshot.id, "usage", usage_payload, snapshot.updated_at);
+  });
+  if (new_usage) {
+    EventRecord e{0, sid, "usage", usage_payload, snapshot.updated_at};
+    Broadcast(sid, [&](SessionObserver* o) { o->OnEvent(e); });
+  }
+  Broadcast(sid, [&](SessionObserver* o) { o->OnStatus(snapshot); });
+}
+
+void SessionManager::OnOutputClosed(Live& live, Output& out) {
+  if (!out.open) return;
+  out.open = false;
+  boost::system::error_code ignored;
+  out.fd->close(ignored);
+  MaybeFinish(live);
+}
+
+void SessionManager::OnCommitted(std::vector<std::pair<std::string, int64_t>> committed) {
+  for (const auto& [id, seq] : committed) {
+    auto it = live_.find(id);
+    if (it == live_.end()) continue;
+    Live& live = *it->second;
+    live.committed_seq = std::max(live.committed_seq, seq);
+    while (!live.uncommitted.empty() && live.uncommitted.front()->seq <= live.committed_seq)
+      live.uncommitted.pop_front();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Exit
+
+void SessionManager::OnChildExit(pid_t pid, int wait_status) {
+  for (auto& [id, live] : live_) {
+    if (live->pid != pid) continue;
+    live->exit = DecodeWaitStatus(wait_status);
+    live->pid = -1;  // reaped: never signal this pid again
+    if (live->stop_requested) {
+      // Stop means no process of the group is left: end stragglers (a grandchild) too.
+      SignalGroup(*live, SIGKILL);
+    }
+    MaybeFinish(*live);
+    return;
+  }
+}
+
+void SessionManager::MaybeFinish(Live& live) {
+  if (!live.exit || live.finishing) return;
+  bool all_closed = std::all_of(live.outputs.begin(), live.outputs.end(), [](const auto& o) { return !o->open; });
+  if (all_closed) {
+    Finish(live);
+    return;
+  }
+  // The leader is gone but something (a grandchild) still holds the terminal or pipe: give it a
+  // moment to drain, then end the group and close.
+  if (live.drain_timer) return;
+  live.drain_timer = std::make_unique<asio::steady_timer>(io_, std::chrono::milliseconds(options_.drain_ms));
+  std::string sid = live.rec.id;
+  live.drain_timer->async_wait([this, sid](const boost::system::error_code& ec) {
+    if (ec) return;
+    auto it = live_.find(sid);
+    if (it == live_.end()) return;
+    Live& l = *it->second;
+    spdlog::info("session {}: output still open {} ms after exit; ending the process group", sid, options_.drain_ms);
+    SignalGroup(l, SIGKILL);
+    for (auto& o : l.outputs) {
+      if (!o->open) continue;
+      // Take what is still buffered, without waiting.
+      for (;;) {
+        ssize_t n = ::read(o->fd->native_handle(), o->buf.data(), o->buf.size());
+        if (n <= 0) break;
+        OnOutput(l, *o, static_cast<size_t>(n));
+      }
+      OnOutputClosed(l, *o);
+    }
+  });
+}
+
+void SessionManager::Finish(Live& live) {
+  live.finishing = true;
+  if (live.parser && live.parser->Finish()) ApplyReport(live);
+  SessionRecord& rec = live.rec;
+  const ExitStatus& exit = *live.exit;
+  rec.exit_code = exit.exit_code;
+  rec.signal = exit.signal ? std::optional(SignalName(*exit.signal)) : std::nullopt;
+  rec.pid.reset();
+  rec.ended_at = NowMs();
+  rec.duration_ms = MonotonicMs() - live.started_mono;
+  bool agent_error = live.parser && live.parser->report().is_error.value_or(false);
+
+  SessionAction action;
+  std::string event_type;
+  nlohmann::json payload = {{"exit_code", exit.exit_code ? nlohmann::json(*exit.exit_code) : nlohmann::json(nullptr)},
+                            {"signal", rec.signal ? nlohmann::json(*rec.signal) : nlohmann::json(nullptr)},
+                            {"duration_ms", *rec.duration_ms}};
+  if (live.stop_requested) {
+    action = live.stop_action.value_or(SessionAction::kStop);
+    event_type = action == SessionAction::kInterrupt ? "interrupted" : "cancelled";
+    payload["reason"] = live.stop_reason;
+  } else if (exit.exit_code == 0 && !agent_error) {
+    action = SessionAction::kComplete;
+    event_type = "completed";
+  } else {
+    action = SessionAction::kFail;
+    event_type = "failed";
+    if (agent_error) payload["reason"] = rec.error.value_or("the agent reported an error");
+    else if (exit.signal) rec.error = "killed by " + *rec.signal;
+    else rec.error = "exited with code " + std::to_string(exit.exit_code.value_or(-1));
+    if (!payload.contains("reason")) payload["reason"] = *rec.error;
+  }
+  if (rec.usage) payload["token_count"] = rec.usage->total();
+  if (rec.cost_usd) payload["cost_usd"] = *rec.cost_usd;
+  int64_t chunks = rec.log_seq, bytes = rec.log_bytes;
+  // A paused session that died goes running|paused → failed directly (allowed by the machine).
+  std::string id = rec.id;
+  {
+    // output_closed first, in the same batch as the final status; both after the last chunk.
+    SessionRecord snapshot = rec;
+    auto next = Transition(rec.status, action);
+    if (!next.ok()) {
+      spdlog::error("session {}: {}", id, next.error().message);
+      next = SessionStatus::kFailed;
+    }
+    snapshot.status = *next;
+    snapshot.updated_at = NowMs();
+    payload["from"] = ToString(rec.status);
+    payload["to"] = ToString(snapshot.status);
+    int64_t first_event = 0;
+    Status st = store_.Write([&](SQLite::Database& db) {
+      first_event = Store::InsertEvent(db, id, "output_closed", {{"chunks", chunks}, {"bytes", bytes}}, snapshot.updated_at);
+      Store::UpdateSession(db, snapshot);
+      Store::InsertEvent(db, id, event_type, payload, snapshot.updated_at);
+    });
+    if (!st.ok()) spdlog::error("session {}: could not record its end: {}", id, st.error().message);
+    rec = snapshot;
+    spdlog::info("session {} {}: exit {} signal {} ({} bytes)", id, ToString(rec.status),
+                 exit.exit_code.value_or(-1), rec.signal.value_or("-"), bytes);
+    SessionRecord copy = rec;
+    auto node = live_.extract(id);  // keep Live alive until the end of this scope
+    Broadcast(id, [&](SessionObserver* o) { o->OnStatus(copy); });
+    BroadcastEvents(id, first_event - 1);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Recovery and shutdown
+
+namespace {
+// True when /proc/<pid>/environ holds AGENTMUX_SESSION_ID=<id>: the process is that session's.
+bool ProcessBelongsTo(int pid, const std::string& id) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/environ", std::ios::binary);
+  if (!in) return false;
+  std::string env((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return env.find(std::string("AGENTMUX_SESSION_ID=") + id + '\0') != std::string::npos;
+}
+}  // namespace
+
+void SessionManager::Recover() {
+  for (const auto& id : store_.SessionIdsWithStatus({"running", "paused"})) {
+    auto rec = store_.GetSession(id);
+    if (!rec.ok()) continue;
+    nlohmann::json payload = {{"reason", "the daemon that ran this session stopped unexpectedly"}};
+    if (rec->pid && ProcessBelongsTo(*rec->pid, id)) {
+      // An orphan we can no longer watch: end it rather than let it run unobserved.
+      ::kill(-*rec->pid, SIGKILL);
+      payload["killed_orphan_pid"] = *rec->pid;
+    }
+    auto [seq, bytes] = store_.LogExtent(id);
+    rec->log_seq = seq;
+    rec->log_bytes = bytes;
+    rec->pid.reset();
+    rec->ended_at = NowMs();
+    rec->error = "interrupted: the daemon stopped while the session ran";
+    auto st = ApplyTransition(*rec, SessionAction::kInterrupt, "interrupted", payload);
+    if (st.ok()) spdlog::warn("session {} was left {} by a previous daemon; marked interrupted", id, "running");
+  }
+}
+
+void SessionManager::Shutdown(int64_t deadline_ms, std::function<void()> done) {
+  if (live_.empty()) {
+    done();
+    return;
+  }
+  for (auto& [id, live] : live_) {
+    if (live->stop_requested) continue;
+    live->stop_requested = true;
+    live->stop_action = SessionAction::kInterrupt;
+    live->stop_reason = "the daemon shut down";
+    SignalGroup(*live, SIGTERM);
+    if (live->rec.status == SessionStatus::kPaused) SignalGroup(*live, SIGCONT);
+  }
+  auto timer = std::make_shared<asio::steady_timer>(io_);
+  auto waited = std::make_shared<int64_t>(0);
+  auto tick = std::make_shared<std::function<void()>>();
+  *tick = [this, timer, waited, tick, deadline_ms, done] {
+    if (live_.empty()) {
+      done();
+      *tick = nullptr;
+      return;
+    }
+    if (*waited >= deadline_ms / 2)
+      for (auto& [id, live] : live_) SignalGroup(*live, SIGKILL);
+    if (*waited >= deadline_ms + 2000) {
+      spdlog::error("shutdown: {} sessions did not end in time", live_.size());
+      done();
+      *tick = nullptr;
+      return;
+    }
+    *waited += 50;
+    timer->expires_after(std::chrono::milliseconds(50));
+    timer->async_wait([tick](const boost::system::error_code&) {
+      if (*tick) (*tick)();
+    });
+  };
+  (*tick)();
+}
+
+}  // namespace agentmux

@@ -1,0 +1,146 @@
+// SessionManager: the one way anything changes a session (DESIGN §3). It owns every live session's
+// process, PTY or pipes, output sequencing and subscribers, and writes every status change together
+// with its event in one store transaction, committed before any client hears of it.
+//
+// Threading: REQUIRES that every method is called on the thread running `io` (the daemon's event
+// loop, its one strand). The store's writer thread reports commits back through `io`.
+//
+// Data path for output: read (≤ 64 KiB) → LogChunk with the next seq and byte offset → store queue
+// (group commit) + in-memory tail of uncommitted chunks + observers. A session ends only after its
+// process was reaped, every output fd reached EOF and the final status was committed after the
+// last chunk.
+#pragma once
+
+#include <sys/types.h>
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <map>
+#include <memory>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "agents/adapter.h"
+#include "base/result.h"
+#include "session/session.h"
+#include "store/store.h"
+
+namespace agentmux {
+
+struct CreateRequest {
+  std::string tool;                      // adapter name; "" = shell when `command` is set
+  std::optional<SessionMode> mode;       // default: the adapter's
+  std::string project_path;              // must be an existing directory; canonicalised
+  std::vector<std::string> spec_ids;     // ordered; each must resolve (specs/specs.h)
+  std::optional<std::string> prompt;
+  std::vector<std::string> command;      // argv for the shell tool
+  std::map<std::string, std::string> env;  // --env KEY=VAL
+  std::optional<std::string> parent_id;
+  unsigned short cols = 0, rows = 0;     // initial PTY size (0 = 120x40)
+};
+
+// Receives a session's output, status changes and events, on the loop thread. Observers must
+// remove themselves (RemoveObserver) before they are destroyed.
+class SessionObserver {
+ public:
+  virtual ~SessionObserver() = default;
+  virtual void OnLog(const LogChunkPtr& chunk) = 0;
+  virtual void OnStatus(const SessionRecord& session) = 0;
+  virtual void OnEvent(const EventRecord& event) = 0;
+};
+
+struct ManagerOptions {
+  int64_t default_grace_ms = 10'000;  // stop: SIGTERM → SIGKILL
+  int64_t drain_ms = 2'000;           // after the leader exits, how long stray holders of the output may keep it open
+  size_t max_pending_log_bytes = 64u << 20;  // store queue size at which PTY reads pause (backpressure)
+};
+
+class SessionManager {
+ public:
+  SessionManager(boost::asio::io_context& io, Store& store, const AdapterRegistry& adapters,
+                 ManagerOptions options = {});
+  ~SessionManager();
+
+  // Marks sessions a dead daemon left running or paused as interrupted (with an event), after
+  // making sure their processes (matched by AGENTMUX_SESSION_ID) are gone. Call once at start.
+  void Recover();
+  // Starts reaping children (SIGCHLD on the loop). Call once before the first Start().
+  void Run();
+  // Ends every live session (stop ladder, status interrupted: "daemon shutting down") and waits
+  // at most `deadline_ms`; the loop must keep running meanwhile. `done` runs when all are gone.
+  void Shutdown(int64_t deadline_ms, std::function<void()> done);
+
+  // Validates and stores a new pending session. Errors: unknown_tool, bad_project_path,
+  // unknown_spec / ambiguous_spec, missing_command, invalid_argument.
+  Result<SessionRecord> Create(CreateRequest request);
+  // pending → running: spawns the process. Errors: session_not_found, illegal_transition,
+  // binary_not_found (the session stays pending), spawn failures.
+  Result<SessionRecord> Start(const std::string& id);
+  Result<SessionRecord> Pause(const std::string& id);   // SIGSTOP to the process group
+  Result<SessionRecord> Resume(const std::string& id);  // SIGCONT to the process group
+  // pending → cancelled at once; running/paused: SIGTERM (and SIGCONT) to the group, SIGKILL after
+  // `grace_ms`. Returns at once; the session becomes cancelled when the process is gone.
+  Result<SessionRecord> Stop(const std::string& id, std::optional<int64_t> grace_ms);
+  // Deletes a session with its logs and events. Errors: session_running (stop it first).
+  Status Delete(const std::string& id);
+
+  // `id_or_prefix` → the session (live fields included). Errors: session_not_found, ambiguous_id.
+  Result<SessionRecord> Get(const std::string& id_or_prefix);
+  std::vector<SessionRecord> List(const SessionFilter& filter);
+  // Chunks with seq > after_seq, from the store and, for a live session, the uncommitted tail, so a
+  // reader never sees a gap. At most `max_chunks` / about `max_bytes`.
+  std::vector<LogChunkPtr> ReadLogs(const std::string& id, int64_t after_seq, size_t max_chunks, size_t max_bytes);
+  int64_t TailStartSeq(const std::string& id, int64_t lines);
+  std::vector<EventRecord> Events(const std::string& id, int64_t after_id, int limit);
+
+  // Writes bytes to a PTY session's terminal (attach). Errors: session_not_running, not_a_terminal.
+  Status WriteInput(const std::string& id, const std::string& bytes);
+  Status Resize(const std::string& id, unsigned short cols, unsigned short rows);
+
+  void AddObserver(const std::string& id, SessionObserver* observer);
+  void RemoveObserver(const std::string& id, SessionObserver* observer);
+
+  size_t live_count() const { return live_.size(); }
+  const AdapterRegistry& adapters() const { return adapters_; }
+  Store& store() { return store_; }
+  // PATH agent processes see (the daemon's).
+  std::string path_env() const;
+
+ private:
+  struct Live;
+  struct Output;
+
+  Result<SessionRecord> ApplyTransition(SessionRecord& rec, SessionAction action, const std::string& event_type,
+                                        nlohmann::json payload);
+  void Broadcast(const std::string& id, const std::function<void(SessionObserver*)>& fn);
+  void BroadcastEvents(const std::string& id, int64_t after_event_id);
+  void StartRead(Live& live, Output& out);
+  void OnOutput(Live& live, Output& out, size_t n);
+  void OnOutputClosed(Live& live, Output& out);
+  void OnChildExit(pid_t pid, int wait_status);
+  void ReapChildren();
+  void MaybeFinish(Live& live);
+  void Finish(Live& live);
+  void ApplyReport(Live& live);
+  void SignalGroup(Live& live, int sig);
+  void OnCommitted(std::vector<std::pair<std::string, int64_t>> committed);
+  std::vector<std::string> BuildEnv(const SessionRecord& rec, const LaunchPlan& plan) const;
+
+  boost::asio::io_context& io_;
+  Store& store_;
+  const AdapterRegistry& adapters_;
+  ManagerOptions options_;
+  boost::asio::signal_set sigchld_;
+  std::map<std::string, std::unique_ptr<Live>> live_;
+  std::map<std::string, std::set<SessionObserver*>> observers_;
+  // Sensitive --env values (names like *KEY*, *TOKEN*): never stored, kept for the daemon's life.
+  std::map<std::string, std::map<std::string, std::string>> secret_env_;
+  std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+};
+
+// True for variable names that look like secrets: *KEY*, *TOKEN*, *SECRET*, *PASSWORD* (any case).
+bool IsSensitiveName(const std::string& name);
+
+}  // namespace agentmux

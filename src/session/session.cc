@@ -1,0 +1,56 @@
+#include "session/session.h"
+
+#include "base/clock.h"
+
+namespace agentmux {
+
+std::string_view ToString(SessionMode m) { return m == SessionMode::kGuided ? "guided" : "autonomous"; }
+
+std::optional<SessionMode> ParseSessionMode(std::string_view text) {
+  if (text == "guided") return SessionMode::kGuided;
+  if (text == "autonomous") return SessionMode::kAutonomous;
+  return std::nullopt;
+}
+
+nlohmann::json ToJson(const SessionRecord& s, bool with_context) {
+  using nlohmann::json;
+  auto opt_time = [](const std::optional<int64_t>& t) { return t ? json(Rfc3339(*t)) : json(nullptr); };
+  auto opt = [](const auto& v) { return v ? json(*v) : json(nullptr); };
+  json j = {
+      {"id", s.id},
+      {"project_path", s.project_path},
+      {"spec_ids", s.spec_ids},
+      {"prompt", opt(s.prompt)},
+      {"tool", s.tool},
+      {"mode", ToString(s.mode)},
+      {"status", ToString(s.status)},
+      {"exit_code", opt(s.exit_code)},
+      {"signal", opt(s.signal)},
+      {"pid", opt(s.pid)},
+      {"started_at", opt_time(s.started_at)},
+      {"ended_at", opt_time(s.ended_at)},
+      {"duration_ms", opt(s.duration_ms)},
+      {"token_count", s.usage ? json(s.usage->total()) : json(nullptr)},
+      {"input_tokens", s.usage ? json(s.usage->input_tokens) : json(nullptr)},
+      {"output_tokens", s.usage ? json(s.usage->output_tokens) : json(nullptr)},
+      {"cache_read_tokens", s.usage ? json(s.usage->cache_read_tokens) : json(nullptr)},
+      {"cache_creation_tokens", s.usage ? json(s.usage->cache_creation_tokens) : json(nullptr)},
+      {"cost_usd", opt(s.cost_usd)},
+      {"num_turns", opt(s.num_turns)},
+      {"agent_session_id", opt(s.agent_session_id)},
+      {"parent_id", opt(s.parent_id)},
+      {"command", s.command},
+      {"env", s.env},
+      {"metadata", s.metadata},
+      {"error", opt(s.error)},
+      {"created_at", Rfc3339(s.created_at)},
+      {"updated_at", Rfc3339(s.updated_at)},
+      {"archived_at", opt_time(s.archived_at)},
+      {"log_seq", s.log_seq},
+      {"log_bytes", s.log_bytes},
+  };
+  if (with_context) j["context"] = s.context;
+  return j;
+}
+
+}  // namespace agentmux

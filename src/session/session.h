@@ -1,0 +1,65 @@
+// The session record (DESIGN §3): what the store keeps and the API returns for one session.
+// Field names are the seed's and the wire format's; JSON conversion lives here so the API, the CLI
+// and the tests agree on one shape.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "session/state.h"
+
+namespace agentmux {
+
+enum class SessionMode { kGuided, kAutonomous };
+std::string_view ToString(SessionMode m);
+std::optional<SessionMode> ParseSessionMode(std::string_view text);
+
+struct Usage {
+  int64_t input_tokens = 0;
+  int64_t output_tokens = 0;
+  int64_t cache_read_tokens = 0;
+  int64_t cache_creation_tokens = 0;
+  int64_t total() const { return input_tokens + output_tokens + cache_read_tokens + cache_creation_tokens; }
+};
+
+struct SessionRecord {
+  std::string id;            // UUIDv7
+  std::string project_path;  // absolute, canonical
+  std::vector<std::string> spec_ids;  // ordered; resolved full ids ("028-cli-ui")
+  std::optional<std::string> prompt;
+  std::string tool;  // adapter name
+  SessionMode mode = SessionMode::kAutonomous;
+  SessionStatus status = SessionStatus::kPending;
+  std::optional<int> exit_code;
+  std::optional<std::string> signal;  // "SIGKILL" when the process died of a signal
+  std::optional<int> pid;             // set while a process runs, cleared after reaping
+  std::optional<int64_t> started_at;  // ms since epoch, UTC
+  std::optional<int64_t> ended_at;
+  std::optional<int64_t> duration_ms;
+  std::optional<Usage> usage;          // from the agent's structured output
+  std::optional<double> cost_usd;
+  std::optional<int64_t> num_turns;
+  std::optional<std::string> agent_session_id;  // the agent's own conversation id
+  std::optional<std::string> parent_id;
+  std::vector<std::string> command;  // argv actually run (or to be run)
+  std::map<std::string, std::string> env;  // --env values kept (non-sensitive ones only)
+  std::map<std::string, std::string> metadata;
+  std::string context;  // composed specs + prompt document delivered to the agent
+  std::optional<std::string> error;  // why it failed, in words (e.g. the CLI's own error message)
+  int64_t created_at = 0;
+  int64_t updated_at = 0;
+  std::optional<int64_t> archived_at;
+  int64_t log_seq = 0;    // sequence number of the last stored log chunk (0 = none)
+  int64_t log_bytes = 0;  // total log bytes
+};
+
+// JSON shape of the API (timestamps RFC 3339 UTC; `spec_ids` always an array; `context` omitted
+// unless `with_context`).
+nlohmann::json ToJson(const SessionRecord& s, bool with_context = false);
+
+}  // namespace agentmux

@@ -1,0 +1,556 @@
+#include "store/store.h"
+
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+
+#include "base/clock.h"
+
+namespace agentmux {
+
+struct Store::Item {
+  LogChunkPtr chunk;                     // either a chunk …
+  Txn txn;                               // … or a transaction function
+  std::shared_ptr<std::promise<Status>> done;  // set for Write()/Flush()
+};
+
+namespace {
+
+using SQLite::Database;
+using SQLite::Statement;
+
+void ApplyPragmas(Database& db) {
+  db.exec("PRAGMA journal_mode=WAL");
+  db.exec("PRAGMA synchronous=NORMAL");
+  db.exec("PRAGMA foreign_keys=ON");
+  db.exec("PRAGMA busy_timeout=5000");
+}
+
+bool TableHasColumn(Database& db, const std::string& table, const std::string& column) {
+  Statement q(db, "SELECT 1 FROM pragma_table_info(?) WHERE name = ?");
+  q.bind(1, table);
+  q.bind(2, column);
+  return q.executeStep();
+}
+
+bool TableExists(Database& db, const std::string& table) {
+  Statement q(db, "SELECT 1 FROM sqlite_master WHERE type='table' AND name=?");
+  q.bind(1, table);
+  return q.executeStep();
+}
+
+// Renames the seed-001 tables to legacy_* (dropping their indexes, whose names the new schema
+// reuses) so LegacySeed001Sql() can copy them into schema v1.
+void RenameLegacyTables(Database& db) {
+  const char* tables[] = {"sessions", "session_metadata", "session_logs", "session_events"};
+  std::vector<std::string> indexes;
+  {
+    Statement q(db,
+                "SELECT name FROM sqlite_master WHERE type='index' AND sql IS NOT NULL AND tbl_name IN "
+                "('sessions','session_metadata','session_logs','session_events')");
+    while (q.executeStep()) indexes.push_back(q.getColumn(0).getString());
+  }
+  for (const auto& idx : indexes) db.exec("DROP INDEX \"" + idx + "\"");
+  for (const char* t : tables) {
+    if (TableExists(db, t)) {
+      db.exec(std::string("ALTER TABLE ") + t + " RENAME TO legacy_" + t);
+    }
+  }
+  // A legacy file may lack some tables; create empty ones so the import SQL is uniform.
+  db.exec("CREATE TABLE IF NOT EXISTS legacy_session_metadata (session_id TEXT, key TEXT, value TEXT)");
+  db.exec(
+      "CREATE TABLE IF NOT EXISTS legacy_session_logs (id INTEGER PRIMARY KEY, session_id TEXT, timestamp TEXT, "
+      "level TEXT, message TEXT)");
+  db.exec(
+      "CREATE TABLE IF NOT EXISTS legacy_session_events (id INTEGER PRIMARY KEY, session_id TEXT, event_type "
+      "TEXT, data TEXT, timestamp TEXT)");
+}
+
+Status Migrate(Database& db) {
+  int version = db.execAndGet("PRAGMA user_version").getInt();
+  int latest = LatestSchemaVersion();
+  if (version > latest) {
+    return Error::Internal("database schema version " + std::to_string(version) +
+                           " is newer than this agentmux understands (" + std::to_string(latest) +
+                           "); upgrade agentmux");
+  }
+  if (version == latest) return OkStatus();
+  // Legacy foreign keys would fire while tables are being renamed and copied.
+  db.exec("PRAGMA foreign_keys=OFF");
+  SQLite::Transaction txn(db);
+  bool legacy = version == 0 && TableExists(db, "sessions") && TableHasColumn(db, "sessions", "spec_id");
+  if (legacy) {
+    spdlog::info("migrating a seed-001 database (sessions.spec_id) to schema v{}", latest);
+    RenameLegacyTables(db);
+  }
+  for (int v = version + 1; v <= latest; ++v) db.exec(MigrationSql(v));
+  if (legacy) db.exec(LegacySeed001Sql());
+  db.exec("PRAGMA user_version = " + std::to_string(latest));
+  txn.commit();
+  db.exec("PRAGMA foreign_keys=ON");
+  return OkStatus();
+}
+
+std::optional<std::string> OptText(const SQLite::Column& c) {
+  if (c.isNull()) return std::nullopt;
+  return c.getString();
+}
+std::optional<int64_t> OptInt(const SQLite::Column& c) {
+  if (c.isNull()) return std::nullopt;
+  return c.getInt64();
+}
+std::optional<int64_t> OptTime(const SQLite::Column& c) {
+  if (c.isNull()) return std::nullopt;
+  return ParseRfc3339(c.getString());
+}
+void BindOpt(Statement& st, int i, const std::optional<std::string>& v) {
+  v ? st.bind(i, *v) : st.bind(i);
+}
+void BindOpt(Statement& st, int i, const std::optional<int64_t>& v) {
+  v ? st.bind(i, *v) : st.bind(i);
+}
+void BindOpt(Statement& st, int i, const std::optional<int>& v) {
+  v ? st.bind(i, *v) : st.bind(i);
+}
+void BindTime(Statement& st, int i, const std::optional<int64_t>& v) {
+  v ? st.bind(i, Rfc3339(*v)) : st.bind(i);
+}
+
+constexpr const char* kSessionColumns =
+    "id, project_path, prompt, tool, mode, status, exit_code, signal, pid, started_at, ended_at, "
+    "duration_ms, input_tokens, output_tokens, cache_read_tokens, cache_creation_tokens, cost_usd, "
+    "num_turns, agent_session_id, parent_id, command, env, context, error, log_seq, log_bytes, created_at, "
+    "updated_at, archived_at, token_count";
+
+// Binds columns 2.. of kSessionColumns (everything after id) starting at parameter `first`.
+void BindSessionFields(Statement& st, int first, const SessionRecord& s) {
+  int i = first;
+  st.bind(i++, s.project_path);
+  BindOpt(st, i++, s.prompt);
+  st.bind(i++, s.tool);
+  st.bind(i++, std::string(ToString(s.mode)));
+  st.bind(i++, std::string(ToString(s.status)));
+  BindOpt(st, i++, s.exit_code);
+  BindOpt(st, i++, s.signal);
+  BindOpt(st, i++, s.pid);
+  BindTime(st, i++, s.started_at);
+  BindTime(st, i++, s.ended_at);
+  BindOpt(st, i++, s.duration_ms);
+  if (s.usage) {
+    st.bind(i++, s.usage->input_tokens);
+    st.bind(i++, s.usage->output_tokens);
+    st.bind(i++, s.usage->cache_read_tokens);
+    st.bind(i++, s.usage->cache_creation_tokens);
+  } else {
+    for (int k = 0; k < 4; ++k) st.bind(i++);
+  }
+  s.cost_usd ? st.bind(i++, *s.cost_usd) : st.bind(i++);
+  BindOpt(st, i++, s.num_turns);
+  BindOpt(st, i++, s.agent_session_id);
+  BindOpt(st, i++, s.parent_id);
+  st.bind(i++, nlohmann::json(s.command).dump());
+  st.bind(i++, nlohmann::json(s.env).dump());
+  st.bind(i++, s.context);
+  BindOpt(st, i++, s.error);
+  st.bind(i++, s.log_seq);
+  st.bind(i++, s.log_bytes);
+  st.bind(i++, Rfc3339(s.created_at));
+  st.bind(i++, Rfc3339(s.updated_at));
+  BindTime(st, i++, s.archived_at);
+  s.usage ? st.bind(i++, s.usage->total()) : st.bind(i++);
+}
+
+SessionRecord ReadSessionRow(Database& db, Statement& q) {
+  SessionRecord s;
+  int i = 0;
+  s.id = q.getColumn(i++).getString();
+  s.project_path = q.getColumn(i++).getString();
+  s.prompt = OptText(q.getColumn(i++));
+  s.tool = q.getColumn(i++).getString();
+  s.mode = ParseSessionMode(q.getColumn(i++).getString()).value_or(SessionMode::kAutonomous);
+  s.status = ParseSessionStatus(q.getColumn(i++).getString()).value_or(SessionStatus::kFailed);
+  if (auto v = OptInt(q.getColumn(i++))) s.exit_code = static_cast<int>(*v);
+  s.signal = OptText(q.getColumn(i++));
+  if (auto v = OptInt(q.getColumn(i++))) s.pid = static_cast<int>(*v);
+  s.started_at = OptTime(q.getColumn(i++));
+  s.ended_at = OptTime(q.getColumn(i++));
+  s.duration_ms = OptInt(q.getColumn(i++));
+  auto in = OptInt(q.getColumn(i++)), out = OptInt(q.getColumn(i++)), cr = OptInt(q.getColumn(i++)),
+       cc = OptInt(q.getColumn(i++));
+  if (in || out || cr || cc) s.usage = Usage{in.value_or(0), out.value_or(0), cr.value_or(0), cc.value_or(0)};
+  if (!q.getColumn(i).isNull()) s.cost_usd = q.getColumn(i).getDouble();
+  ++i;
+  s.num_turns = OptInt(q.getColumn(i++));
+  s.agent_session_id = OptText(q.getColumn(i++));
+  s.parent_id = OptText(q.getColumn(i++));
+  s.command = nlohmann::json::parse(q.getColumn(i++).getString(), nullptr, false)
+                  .get<std::vector<std::string>>();
+  auto env = nlohmann::json::parse(q.getColumn(i++).getString(), nullptr, false);
+  if (env.is_object()) s.env = env.get<std::map<std::string, std::string>>();
+  s.context = q.getColumn(i++).getString();
+  s.error = OptText(q.getColumn(i++));
+  s.log_seq = q.getColumn(i++).getInt64();
+  s.log_bytes = q.getColumn(i++).getInt64();
+  s.created_at = ParseRfc3339(q.getColumn(i++).getString()).value_or(0);
+  s.updated_at = ParseRfc3339(q.getColumn(i++).getString()).value_or(0);
+  s.archived_at = OptTime(q.getColumn(i++));
+  // Legacy rows carry only token_count.
+  if (!s.usage && !q.getColumn(i).isNull()) s.usage = Usage{q.getColumn(i).getInt64(), 0, 0, 0};
+
+  Statement specs(db, "SELECT spec_id FROM session_specs WHERE session_id = ? ORDER BY position");
+  specs.bind(1, s.id);
+  while (specs.executeStep()) s.spec_ids.push_back(specs.getColumn(0).getString());
+  Statement meta(db, "SELECT key, value FROM session_metadata WHERE session_id = ?");
+  meta.bind(1, s.id);
+  while (meta.executeStep()) s.metadata[meta.getColumn(0).getString()] = meta.getColumn(1).getString();
+  return s;
+}
+
+}  // namespace
+
+nlohmann::json ToJson(const EventRecord& e) {
+  return {{"id", e.id}, {"session_id", e.session_id}, {"event_type", e.type}, {"data", e.data},
+          {"timestamp", Rfc3339(e.ts)}};
+}
+
+Result<std::unique_ptr<Store>> Store::Open(const std::string& path) {
+  try {
+    auto writer = std::make_unique<Database>(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE |
+                                                       SQLite::OPEN_FULLMUTEX);
+    ApplyPragmas(*writer);
+    std::string check = writer->execAndGet("PRAGMA quick_check").getString();
+    if (check != "ok") return Error::Internal("database " + path + " failed its integrity check: " + check);
+    if (auto st = Migrate(*writer); !st.ok()) return st.error();
+    auto reader = std::make_unique<Database>(path, SQLite::OPEN_READWRITE | SQLite::OPEN_FULLMUTEX);
+    ApplyPragmas(*reader);
+    return std::unique_ptr<Store>(new Store(std::move(writer), std::move(reader)));
+  } catch (const std::exception& e) {
+    return Error::Internal("cannot open database " + path + ": " + e.what());
+  }
+}
+
+Store::Store(std::unique_ptr<Database> writer, std::unique_ptr<Database> reader)
+    : writer_db_(std::move(writer)), reader_db_(std::move(reader)) {
+  writer_ = std::thread([this] { WriterLoop(); });
+}
+
+Store::~Store() {
+  {
+    std::lock_guard lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  writer_.join();
+}
+
+void Store::SetCommitListener(std::function<void(std::vector<std::pair<std::string, int64_t>>)> listener) {
+  std::lock_guard lock(mu_);
+  commit_listener_ = std::move(listener);
+}
+
+void Store::Enqueue(Item item) {
+  {
+    std::lock_guard lock(mu_);
+    queue_.push_back(std::move(item));
+  }
+  cv_.notify_one();
+}
+
+void Store::AppendLog(LogChunkPtr chunk) {
+  pending_bytes_.fetch_add(chunk->data.size(), std::memory_order_relaxed);
+  Enqueue(Item{std::move(chunk), nullptr, nullptr});
+}
+
+Status Store::Write(Txn txn) {
+  auto done = std::make_shared<std::promise<Status>>();
+  auto fut = done->get_future();
+  Enqueue(Item{nullptr, std::move(txn), done});
+  return fut.get();
+}
+
+void Store::Post(Txn txn) { Enqueue(Item{nullptr, std::move(txn), nullptr}); }
+
+void Store::Flush() {
+  (void)Write([](Database&) {});
+}
+
+void Store::WriterLoop() {
+  Statement insert(*writer_db_,
+                   "INSERT INTO session_logs (session_id, seq, offset, ts, level, data, line_count) "
+                   "VALUES (?, ?, ?, ?, ?, ?, ?)");
+  for (;;) {
+    std::deque<Item> batch;
+    std::function<void(std::vector<std::pair<std::string, int64_t>>)> listener;
+    {
+      std::unique_lock lock(mu_);
+      cv_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty() && stopping_) return;
+      batch.swap(queue_);
+      listener = commit_listener_;
+    }
+    std::vector<std::pair<std::shared_ptr<std::promise<Status>>, Status>> results;
+    std::vector<std::pair<std::string, int64_t>> committed;
+    size_t bytes = 0;
+    // A commit can fail (disk full, I/O error): keep the batch and retry with backoff so no byte
+    // already read from an agent is dropped while the condition may clear.
+    for (int attempt = 0;; ++attempt) {
+      results.clear();
+      committed.clear();
+      bytes = 0;
+      try {
+        SQLite::Transaction txn(*writer_db_, SQLite::TransactionBehavior::IMMEDIATE);
+        for (auto& item : batch) {
+          if (item.chunk) {
+            const LogChunk& c = *item.chunk;
+            insert.reset();
+            insert.bind(1, c.session_id);
+            insert.bind(2, c.seq);
+            insert.bind(3, c.offset);
+            insert.bind(4, c.ts);
+            insert.bind(5, c.level);
+            insert.bind(6, c.data.data(), static_cast<int>(c.data.size()));
+            insert.bind(7, c.line_count);
+            insert.exec();
+            bytes += c.data.size();
+            if (!committed.empty() && committed.back().first == c.session_id)
+              committed.back().second = c.seq;
+            else
+              committed.emplace_back(c.session_id, c.seq);
+          } else if (item.txn) {
+            writer_db_->exec("SAVEPOINT item");
+            Status st = OkStatus();
+            try {
+              item.txn(*writer_db_);
+              writer_db_->exec("RELEASE item");
+            } catch (const std::exception& e) {
+              writer_db_->exec("ROLLBACK TO item");
+              writer_db_->exec("RELEASE item");
+              st = Error::Internal(e.what());
+            }
+            if (item.done) results.emplace_back(item.done, st);
+            else if (!st.ok()) spdlog::error("store: background write failed: {}", st.error().message);
+          }
+        }
+        txn.commit();
+        break;
+      } catch (const std::exception& e) {
+        if (attempt >= 50) {
+          spdlog::error("store: giving up on a batch of {} items after {} attempts: {}", batch.size(), attempt,
+                        e.what());
+          results.clear();
+          for (auto& item : batch)
+            if (item.done) results.emplace_back(item.done, Error::Internal(std::string("commit failed: ") + e.what()));
+          committed.clear();
+          break;
+        }
+        spdlog::warn("store: commit failed ({}), retrying", e.what());
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      }
+    }
+    size_t queued_bytes = 0;
+    for (auto& item : batch)
+      if (item.chunk) queued_bytes += item.chunk->data.size();
+    pending_bytes_.fetch_sub(queued_bytes, std::memory_order_relaxed);
+    commits_.fetch_add(1);
+    if (listener && !committed.empty()) listener(std::move(committed));
+    for (auto& [promise, st] : results) promise->set_value(st);
+  }
+}
+
+void Store::InsertSession(Database& db, const SessionRecord& s) {
+  Statement st(db, std::string("INSERT INTO sessions (") + kSessionColumns +
+                       ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+  st.bind(1, s.id);
+  BindSessionFields(st, 2, s);
+  st.exec();
+  for (size_t i = 0; i < s.spec_ids.size(); ++i) {
+    Statement sp(db, "INSERT INTO session_specs (session_id, spec_id, position) VALUES (?, ?, ?)");
+    sp.bind(1, s.id);
+    sp.bind(2, s.spec_ids[i]);
+    sp.bind(3, static_cast<int64_t>(i));
+    sp.exec();
+  }
+  for (const auto& [k, v] : s.metadata) {
+    Statement m(db, "INSERT INTO session_metadata (session_id, key, value) VALUES (?, ?, ?)");
+    m.bind(1, s.id);
+    m.bind(2, k);
+    m.bind(3, v);
+    m.exec();
+  }
+}
+
+void Store::UpdateSession(Database& db, const SessionRecord& s) {
+  Statement st(db,
+               "UPDATE sessions SET project_path=?, prompt=?, tool=?, mode=?, status=?, exit_code=?, signal=?, "
+               "pid=?, started_at=?, ended_at=?, duration_ms=?, input_tokens=?, output_tokens=?, "
+               "cache_read_tokens=?, cache_creation_tokens=?, cost_usd=?, num_turns=?, agent_session_id=?, "
+               "parent_id=?, command=?, env=?, context=?, error=?, log_seq=?, log_bytes=?, created_at=?, "
+               "updated_at=?, archived_at=?, token_count=? WHERE id=?");
+  BindSessionFields(st, 1, s);
+  st.bind(30, s.id);
+  if (st.exec() != 1) throw std::runtime_error("session " + s.id + " is not in the database");
+  db.exec("DELETE FROM session_metadata WHERE session_id = '" + s.id + "'");
+  for (const auto& [k, v] : s.metadata) {
+    Statement m(db, "INSERT INTO session_metadata (session_id, key, value) VALUES (?, ?, ?)");
+    m.bind(1, s.id);
+    m.bind(2, k);
+    m.bind(3, v);
+    m.exec();
+  }
+}
+
+int64_t Store::InsertEvent(Database& db, const std::string& session_id, const std::string& type,
+                           const nlohmann::json& data, int64_t ts_ms) {
+  Statement st(db, "INSERT INTO session_events (session_id, event_type, data, timestamp) VALUES (?, ?, ?, ?)");
+  st.bind(1, session_id);
+  st.bind(2, type);
+  st.bind(3, data.dump());
+  st.bind(4, Rfc3339(ts_ms));
+  st.exec();
+  return db.getLastInsertRowid();
+}
+
+Result<std::string> Store::ResolveId(const std::string& prefix) {
+  if (prefix.empty()) return Error::InvalidArgument("invalid_id", "a session id (or a unique prefix of one) is required");
+  for (char c : prefix) {
+    if (!std::isxdigit(static_cast<unsigned char>(c)) && c != '-')
+      return Error::NotFound("session_not_found", "no session has the id '" + prefix +
+                                                      "' (ids are hex; `agentmux ls` lists sessions)");
+  }
+  Statement q(*reader_db_, "SELECT id FROM sessions WHERE id >= ? AND id < ? ORDER BY id LIMIT 6");
+  std::string lower = prefix;
+  std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
+  q.bind(1, lower);
+  q.bind(2, lower + "\x7f");
+  std::vector<std::string> ids;
+  while (q.executeStep()) ids.push_back(q.getColumn(0).getString());
+  if (ids.empty())
+    return Error::NotFound("session_not_found",
+                           "no session has an id starting with '" + prefix + "' (`agentmux ls` lists sessions)");
+  if (ids.size() > 1) {
+    std::string list;
+    for (size_t i = 0; i < std::min<size_t>(ids.size(), 5); ++i) list += "\n  " + ids[i];
+    return Error::Conflict("ambiguous_id",
+                           "the prefix '" + prefix + "' matches several sessions; type more characters:" + list);
+  }
+  return ids.front();
+}
+
+Result<SessionRecord> Store::GetSession(const std::string& id) {
+  Statement q(*reader_db_, std::string("SELECT ") + kSessionColumns + " FROM sessions WHERE id = ?");
+  q.bind(1, id);
+  if (!q.executeStep()) return Error::NotFound("session_not_found", "no session with id " + id);
+  return ReadSessionRow(*reader_db_, q);
+}
+
+std::vector<SessionRecord> Store::ListSessions(const SessionFilter& f) {
+  std::string sql = std::string("SELECT ") + kSessionColumns + " FROM sessions WHERE 1=1";
+  std::vector<std::string> args;
+  if (f.status) sql += " AND status = ?", args.push_back(*f.status);
+  if (f.tool) sql += " AND tool = ?", args.push_back(*f.tool);
+  if (f.project) sql += " AND project_path = ?", args.push_back(*f.project);
+  if (f.before_id) sql += " AND id < ?", args.push_back(*f.before_id);
+  if (f.spec) {
+    sql += " AND id IN (SELECT session_id FROM session_specs WHERE spec_id = ? OR spec_id LIKE ? || '-%')";
+    args.push_back(*f.spec);
+    args.push_back(*f.spec);
+  }
+  sql += " ORDER BY id DESC LIMIT " + std::to_string(std::clamp(f.limit, 1, 10000));
+  Statement q(*reader_db_, sql);
+  for (size_t i = 0; i < args.size(); ++i) q.bind(static_cast<int>(i + 1), args[i]);
+  std::vector<SessionRecord> out;
+  while (q.executeStep()) out.push_back(ReadSessionRow(*reader_db_, q));
+  return out;
+}
+
+std::vector<std::string> Store::SessionIdsWithStatus(const std::vector<std::string>& statuses) {
+  std::vector<std::string> out;
+  for (const auto& s : statuses) {
+    Statement q(*reader_db_, "SELECT id FROM sessions WHERE status = ? ORDER BY id");
+    q.bind(1, s);
+    while (q.executeStep()) out.push_back(q.getColumn(0).getString());
+  }
+  return out;
+}
+
+std::vector<LogChunkPtr> Store::ReadLogs(const std::string& id, int64_t after_seq, size_t max_chunks,
+                                         size_t max_bytes) {
+  Statement q(*reader_db_,
+              "SELECT seq, offset, ts, level, data, line_count FROM session_logs WHERE session_id = ? AND seq > ? "
+              "ORDER BY seq LIMIT ?");
+  q.bind(1, id);
+  q.bind(2, after_seq);
+  q.bind(3, static_cast<int64_t>(max_chunks));
+  std::vector<LogChunkPtr> out;
+  size_t bytes = 0;
+  while (q.executeStep()) {
+    auto c = std::make_shared<LogChunk>();
+    c->session_id = id;
+    c->seq = q.getColumn(0).getInt64();
+    c->offset = q.getColumn(1).getInt64();
+    c->ts = q.getColumn(2).getInt64();
+    c->level = q.getColumn(3).getString();
+    const auto& col = q.getColumn(4);
+    c->data.assign(static_cast<const char*>(col.getBlob()), static_cast<size_t>(col.getBytes()));
+    c->line_count = q.getColumn(5).getInt64();
+    bytes += c->data.size();
+    out.push_back(std::move(c));
+    if (bytes >= max_bytes) break;
+  }
+  return out;
+}
+
+int64_t Store::TailStartSeq(const std::string& id, int64_t lines) {
+  Statement q(*reader_db_,
+              "SELECT seq, line_count, substr(data, -1) = x'0a' FROM session_logs WHERE session_id = ? ORDER BY seq DESC");
+  q.bind(1, id);
+  int64_t seen = 0;
+  int64_t seq = 1;
+  bool first = true;
+  while (q.executeStep()) {
+    seq = q.getColumn(0).getInt64();
+    int64_t n = q.getColumn(1).getInt64();
+    // A log that does not end in a newline has one more (partial) line.
+    if (first && q.getColumn(2).getInt() == 0) n += 1;
+    first = false;
+    seen += n;
+    // `lines` lines need `lines` newlines after the start point, plus the one ending the line before.
+    if (seen > lines) return seq;
+  }
+  return seq;
+}
+
+std::pair<int64_t, int64_t> Store::LogExtent(const std::string& id) {
+  Statement q(*reader_db_,
+              "SELECT COALESCE(MAX(seq), 0), COALESCE(MAX(offset + length(data)), 0) FROM session_logs WHERE session_id = ?");
+  q.bind(1, id);
+  q.executeStep();
+  return {q.getColumn(0).getInt64(), q.getColumn(1).getInt64()};
+}
+
+std::vector<EventRecord> Store::ReadEvents(const std::string& id, int64_t after_id, int limit) {
+  Statement q(*reader_db_,
+              "SELECT id, event_type, data, timestamp FROM session_events WHERE session_id = ? AND id > ? ORDER BY id "
+              "LIMIT ?");
+  q.bind(1, id);
+  q.bind(2, after_id);
+  q.bind(3, limit);
+  std::vector<EventRecord> out;
+  while (q.executeStep()) {
+    EventRecord e;
+    e.id = q.getColumn(0).getInt64();
+    e.session_id = id;
+    e.type = q.getColumn(1).getString();
+    e.data = q.getColumn(2).isNull() ? nlohmann::json(nullptr)
+                                     : nlohmann::json::parse(q.getColumn(2).getString(), nullptr, false);
+    e.ts = ParseRfc3339(q.getColumn(3).getString()).value_or(0);
+    out.push_back(std::move(e));
+  }
+  return out;
+}
+
+int Store::schema_version() { return reader_db_->execAndGet("PRAGMA user_version").getInt(); }
+
+}  // namespace agentmux

@@ -1,0 +1,148 @@
+// The store: one SQLite database in WAL mode (DESIGN §4) holding sessions, their specs, metadata,
+// log chunks and events.
+//
+// Writes go through one writer thread that commits in batches (leveldb-style group commit): log
+// chunks are queued with AppendLog() and reach disk in the next batch; Write() runs a transaction
+// function in the next batch and returns after it committed, so a status change and its event are
+// durable before anyone is told. Each Write() function runs under its own SAVEPOINT: one that throws
+// is rolled back alone and its error returned.
+//
+// Reads use a second connection and are not thread-safe: REQUIRES that one thread (the daemon's
+// event loop) does all reads.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <future>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "base/result.h"
+#include "session/session.h"
+
+namespace SQLite {
+class Database;
+}
+
+namespace agentmux {
+
+// One PTY or pipe read as stored (session_logs row). Immutable once built; shared between the
+// writer queue, the in-memory tail and subscribers.
+struct LogChunk {
+  std::string session_id;
+  int64_t seq = 0;     // 1-based, per session, no gaps
+  int64_t offset = 0;  // bytes of the session's log before this chunk
+  int64_t ts = 0;      // ms since epoch, UTC
+  std::string level;   // pty | stdout | stderr | info | error
+  std::string data;    // raw bytes
+  int64_t line_count = 0;
+};
+using LogChunkPtr = std::shared_ptr<const LogChunk>;
+
+struct EventRecord {
+  int64_t id = 0;
+  std::string session_id;
+  std::string type;
+  nlohmann::json data;
+  int64_t ts = 0;  // ms since epoch
+};
+nlohmann::json ToJson(const EventRecord& e);
+
+struct SessionFilter {
+  std::optional<std::string> spec;     // sessions with this spec attached (full id or prefix "028")
+  std::optional<std::string> status;
+  std::optional<std::string> tool;
+  std::optional<std::string> project;  // exact project_path
+  std::optional<std::string> before_id;  // cursor: ids sort by creation time (UUIDv7)
+  int limit = 100;
+};
+
+class Store {
+ public:
+  // Opens (creating if needed) the database at `path` and migrates it to the current schema.
+  // A seed-001-shaped database (sessions.spec_id, one log row per line) is converted in place,
+  // in one transaction. Errors: kInternal with SQLite's message (corrupt file, newer schema, I/O).
+  static Result<std::unique_ptr<Store>> Open(const std::string& path);
+  ~Store();  // commits everything queued, then stops the writer thread
+
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  // ---- writes (any thread) ----
+  using Txn = std::function<void(SQLite::Database&)>;
+  // Queues a chunk for the next batch. Never blocks; callers apply backpressure with
+  // pending_log_bytes().
+  void AppendLog(LogChunkPtr chunk);
+  // Runs `txn` in the next batch and waits for the commit. Errors: what `txn` threw, or the commit's
+  // SQLite error (e.g. disk full).
+  Status Write(Txn txn);
+  // Like Write() but returns at once; failures are logged.
+  void Post(Txn txn);
+  // Waits until everything queued before the call is committed.
+  void Flush();
+  // Bytes of log data queued and not yet committed.
+  size_t pending_log_bytes() const { return pending_bytes_.load(std::memory_order_relaxed); }
+  // Called on the writer thread after each commit with (session id, highest committed seq) pairs.
+  void SetCommitListener(std::function<void(std::vector<std::pair<std::string, int64_t>>)> listener);
+  // Commits and batch sizes so far (for tests and benchmarks).
+  uint64_t commit_count() const { return commits_.load(); }
+
+  // ---- helpers for use inside a Txn ----
+  static void InsertSession(SQLite::Database& db, const SessionRecord& s);
+  static void UpdateSession(SQLite::Database& db, const SessionRecord& s);  // every column but id
+  static int64_t InsertEvent(SQLite::Database& db, const std::string& session_id, const std::string& type,
+                             const nlohmann::json& data, int64_t ts_ms);
+
+  // ---- reads (REQUIRES: one thread) ----
+  // The unique id starting with `prefix`. Errors: session_not_found, ambiguous_id (lists candidates).
+  Result<std::string> ResolveId(const std::string& prefix);
+  Result<SessionRecord> GetSession(const std::string& id);
+  std::vector<SessionRecord> ListSessions(const SessionFilter& filter);
+  // Ids of sessions whose status is one of `statuses`.
+  std::vector<std::string> SessionIdsWithStatus(const std::vector<std::string>& statuses);
+  // Chunks with seq > after_seq in order, at most `max_chunks` and about `max_bytes` (always ≥ 1
+  // chunk when one exists).
+  std::vector<LogChunkPtr> ReadLogs(const std::string& id, int64_t after_seq, size_t max_chunks,
+                                    size_t max_bytes);
+  // The seq of the first chunk holding the last `lines` lines (a trailing partial line counts as
+  // one), or 1. The caller trims the leading part of that chunk.
+  int64_t TailStartSeq(const std::string& id, int64_t lines);
+  // (last seq, total bytes) actually stored for a session.
+  std::pair<int64_t, int64_t> LogExtent(const std::string& id);
+  std::vector<EventRecord> ReadEvents(const std::string& id, int64_t after_id, int limit);
+  int schema_version();
+
+ private:
+  struct Item;
+  explicit Store(std::unique_ptr<SQLite::Database> writer, std::unique_ptr<SQLite::Database> reader);
+  void WriterLoop();
+  void Enqueue(Item item);
+
+  std::unique_ptr<SQLite::Database> writer_db_;
+  std::unique_ptr<SQLite::Database> reader_db_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<Item> queue_;
+  bool stopping_ = false;
+  std::atomic<size_t> pending_bytes_{0};
+  std::atomic<uint64_t> commits_{0};
+  std::function<void(std::vector<std::pair<std::string, int64_t>>)> commit_listener_;
+  std::thread writer_;
+};
+
+// The SQL of migration `version` (1-based) embedded from src/store/migrations/, or nullptr.
+const char* MigrationSql(int version);
+int LatestSchemaVersion();
+const char* LegacySeed001Sql();
+
+}  // namespace agentmux
