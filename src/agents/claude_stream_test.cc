@@ -139,7 +139,8 @@ TEST(ClaudeTranscript, RendersTextToolCallsAndSummary) {
   std::string line;
   while (std::getline(in, line)) out += RenderClaudeLine(line);
   EXPECT_NE(out.find("● Claude Code 2.1.197"), std::string::npos) << out;
-  EXPECT_NE(out.find("→ Write(file_path=/home/dev/lab/repo1/hello.txt"), std::string::npos) << out;
+  EXPECT_NE(out.find("→ Write("), std::string::npos) << out;
+  EXPECT_NE(out.find("file_path=/home/dev/lab/repo1/hello.txt)"), std::string::npos) << out;
   EXPECT_NE(out.find("← File created successfully"), std::string::npos) << out;
   EXPECT_NE(out.find("✓ done: Done. The tool said"), std::string::npos) << out;
   EXPECT_NE(out.find("cost $0.0198"), std::string::npos) << out;

@@ -84,6 +84,7 @@ SessionManager::SessionManager(asio::io_context& io, Store& store, const Adapter
 SessionManager::~SessionManager() {
   store_.SetCommitListener(nullptr);
   *alive_ = false;
+  if (!options_.kill_on_destroy) return;
   for (auto& [id, live] : live_) {
     if (live->pid > 0) ::kill(-live->pid, SIGKILL);
   }

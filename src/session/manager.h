@@ -55,6 +55,7 @@ struct ManagerOptions {
   int64_t default_grace_ms = 10'000;  // stop: SIGTERM → SIGKILL
   int64_t drain_ms = 2'000;           // after the leader exits, how long stray holders of the output may keep it open
   size_t max_pending_log_bytes = 64u << 20;  // store queue size at which PTY reads pause (backpressure)
+  bool kill_on_destroy = true;        // the destructor SIGKILLs live process groups (tests turn it off to play a crash)
 };
 
 class SessionManager {

@@ -1,0 +1,264 @@
+#include "store/store.h"
+
+#include <SQLiteCpp/SQLiteCpp.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "base/clock.h"
+#include "base/ids.h"
+
+namespace agentmux {
+namespace {
+namespace fs = std::filesystem;
+
+class StoreTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("agentmux-store-" + std::to_string(::getpid()) + "-" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    path_ = (dir_ / "agentmux.db").string();
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  std::unique_ptr<Store> Open() {
+    auto s = Store::Open(path_);
+    EXPECT_TRUE(s.ok()) << (s.ok() ? "" : s.error().message);
+    return s.ok() ? std::move(*s) : nullptr;
+  }
+
+  static SessionRecord NewSession(std::vector<std::string> specs = {}) {
+    SessionRecord s;
+    s.id = NewUuidV7();
+    s.project_path = "/tmp/project";
+    s.spec_ids = std::move(specs);
+    s.tool = "shell";
+    s.command = {"echo", "hi"};
+    s.created_at = s.updated_at = NowMs();
+    return s;
+  }
+
+  static LogChunkPtr Chunk(const std::string& id, int64_t seq, int64_t offset, const std::string& data) {
+    auto c = std::make_shared<LogChunk>();
+    c->session_id = id;
+    c->seq = seq;
+    c->offset = offset;
+    c->ts = NowMs();
+    c->level = "pty";
+    c->data = data;
+    c->line_count = std::count(data.begin(), data.end(), '\n');
+    return c;
+  }
+
+  fs::path dir_;
+  std::string path_;
+};
+
+TEST_F(StoreTest, FreshDatabaseIsAtTheLatestSchemaInWalMode) {
+  auto store = Open();
+  EXPECT_EQ(store->schema_version(), LatestSchemaVersion());
+  SQLite::Database db(path_);
+  EXPECT_EQ(db.execAndGet("PRAGMA journal_mode").getString(), "wal");
+}
+
+TEST_F(StoreTest, SessionRoundTripKeepsSpecOrderAndFields) {
+  auto store = Open();
+  SessionRecord s = NewSession({"320-b", "028-a", "100-c"});
+  s.prompt = "fix lint";
+  s.metadata["k"] = "v";
+  s.env["FOO"] = "bar";
+  ASSERT_TRUE(store->Write([&](SQLite::Database& db) { Store::InsertSession(db, s); }).ok());
+  auto got = store->GetSession(s.id);
+  ASSERT_TRUE(got.ok());
+  EXPECT_EQ(got->spec_ids, (std::vector<std::string>{"320-b", "028-a", "100-c"}));
+  EXPECT_EQ(got->prompt, "fix lint");
+  EXPECT_EQ(got->command, s.command);
+  EXPECT_EQ(got->metadata.at("k"), "v");
+  EXPECT_EQ(got->env.at("FOO"), "bar");
+  EXPECT_EQ(got->status, SessionStatus::kPending);
+  EXPECT_FALSE(got->usage.has_value());
+}
+
+TEST_F(StoreTest, ZeroSpecsStoreNoSpecRows) {
+  auto store = Open();
+  SessionRecord s = NewSession();
+  ASSERT_TRUE(store->Write([&](SQLite::Database& db) { Store::InsertSession(db, s); }).ok());
+  SQLite::Database db(path_);
+  EXPECT_EQ(db.execAndGet("SELECT COUNT(*) FROM session_specs").getInt(), 0);
+  EXPECT_TRUE(store->GetSession(s.id)->spec_ids.empty());
+}
+
+TEST_F(StoreTest, GroupCommitStoresEveryChunkInOrderInFewCommits) {
+  auto store = Open();
+  SessionRecord s = NewSession();
+  ASSERT_TRUE(store->Write([&](SQLite::Database& db) { Store::InsertSession(db, s); }).ok());
+  uint64_t commits_before = store->commit_count();
+  std::string expected;
+  int64_t offset = 0;
+  for (int i = 1; i <= 20000; ++i) {
+    std::string data = "line " + std::to_string(i) + "\n";
+    store->AppendLog(Chunk(s.id, i, offset, data));
+    offset += static_cast<int64_t>(data.size());
+    expected += data;
+  }
+  store->Flush();
+  EXPECT_EQ(store->pending_log_bytes(), 0u);
+  EXPECT_LT(store->commit_count() - commits_before, 20000u / 4) << "chunks should be batched";
+  std::string got;
+  int64_t after = 0;
+  for (;;) {
+    auto page = store->ReadLogs(s.id, after, 1000, 1 << 20);
+    if (page.empty()) break;
+    for (const auto& c : page) {
+      EXPECT_EQ(c->seq, after + 1);
+      after = c->seq;
+      got += c->data;
+    }
+  }
+  EXPECT_EQ(got, expected);
+  auto [last_seq, bytes] = store->LogExtent(s.id);
+  EXPECT_EQ(last_seq, 20000);
+  EXPECT_EQ(bytes, static_cast<int64_t>(expected.size()));
+}
+
+TEST_F(StoreTest, AFailingWriteRollsBackAloneAndReportsItsError) {
+  auto store = Open();
+  SessionRecord a = NewSession(), b = NewSession();
+  ASSERT_TRUE(store->Write([&](SQLite::Database& db) { Store::InsertSession(db, a); }).ok());
+  Status bad = store->Write([&](SQLite::Database& db) {
+    Store::InsertSession(db, b);
+    Store::InsertSession(db, a);  // duplicate primary key: throws
+  });
+  EXPECT_FALSE(bad.ok());
+  EXPECT_TRUE(store->GetSession(a.id).ok());
+  EXPECT_FALSE(store->GetSession(b.id).ok()) << "the failed write must not leave half of itself behind";
+}
+
+TEST_F(StoreTest, ResolvesUniquePrefixesAndRefusesAmbiguousOnes) {
+  auto store = Open();
+  SessionRecord a = NewSession(), b = NewSession();
+  a.id = "01900000-aaaa-7000-8000-000000000001";
+  b.id = "01900000-aaab-7000-8000-000000000002";
+  ASSERT_TRUE(store->Write([&](SQLite::Database& db) {
+    Store::InsertSession(db, a);
+    Store::InsertSession(db, b);
+  }).ok());
+  EXPECT_EQ(*store->ResolveId("01900000-aaaa"), a.id);
+  EXPECT_EQ(*store->ResolveId("01900000-AAAB"), b.id);
+  auto amb = store->ResolveId("01900000-aaa");
+  ASSERT_FALSE(amb.ok());
+  EXPECT_EQ(amb.error().code, "ambiguous_id");
+  EXPECT_NE(amb.error().message.find(a.id), std::string::npos);
+  auto none = store->ResolveId("deadbeef");
+  ASSERT_FALSE(none.ok());
+  EXPECT_EQ(none.error().code, "session_not_found");
+  EXPECT_EQ(store->ResolveId("'; DROP TABLE sessions; --").error().code, "session_not_found");
+}
+
+TEST_F(StoreTest, TailFindsTheChunkHoldingTheLastLines) {
+  auto store = Open();
+  SessionRecord s = NewSession();
+  ASSERT_TRUE(store->Write([&](SQLite::Database& db) { Store::InsertSession(db, s); }).ok());
+  // chunks: "a\nb\n" "c\nd\ne\n" "f\n"
+  store->AppendLog(Chunk(s.id, 1, 0, "a\nb\n"));
+  store->AppendLog(Chunk(s.id, 2, 4, "c\nd\ne\n"));
+  store->AppendLog(Chunk(s.id, 3, 10, "f\n"));
+  store->Flush();
+  // Reading from the returned chunk must cover the last N lines, and not start more than one
+  // chunk earlier than needed.
+  const std::string all = "a\nb\nc\nd\ne\nf\n";
+  const int64_t chunk_start[] = {0, 0, 4, 10};
+  const int64_t needed_seq[] = {0, 3, 2, 2, 2, 1, 1};  // chunk holding the start of the last N lines
+  for (int n = 1; n <= 6; ++n) {
+    int64_t seq = store->TailStartSeq(s.id, n);
+    ASSERT_GE(seq, 1);
+    ASSERT_LE(seq, 3);
+    std::string from = all.substr(static_cast<size_t>(chunk_start[seq]));
+    EXPECT_GE(std::count(from.begin(), from.end(), '\n'), n) << "N=" << n;
+    EXPECT_GE(seq, needed_seq[n] - 1) << "N=" << n;
+  }
+  EXPECT_EQ(store->TailStartSeq(s.id, 100), 1);
+}
+
+TEST_F(StoreTest, MigratesASeed001DatabaseLosingNothing) {
+  {
+    std::ifstream in(std::string(AGENTMUX_SOURCE_DIR) + "/tests/fixtures/seed001.sql");
+    std::stringstream sql;
+    sql << in.rdbuf();
+    SQLite::Database legacy(path_, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    legacy.exec(sql.str());
+    ASSERT_EQ(legacy.execAndGet("PRAGMA user_version").getInt(), 0);
+  }
+  auto store = Open();
+  ASSERT_TRUE(store);
+  EXPECT_EQ(store->schema_version(), LatestSchemaVersion());
+
+  auto a = store->GetSession("0b7c1f2e-aaaa-4000-8000-000000000001");
+  ASSERT_TRUE(a.ok());
+  EXPECT_EQ(a->spec_ids, std::vector<std::string>{"028-cli-ui-modernization"});
+  EXPECT_EQ(a->status, SessionStatus::kCompleted);
+  EXPECT_EQ(a->exit_code, 0);
+  EXPECT_EQ(a->duration_ms, 300000);
+  EXPECT_EQ(a->usage->total(), 1234);
+  EXPECT_EQ(a->metadata.at("branch"), "feat/cli-ui");
+  EXPECT_EQ(Rfc3339(*a->started_at), "2026-02-20T10:00:00.000Z");
+
+  auto b = store->GetSession("0b7c1f2e-bbbb-4000-8000-000000000002");
+  ASSERT_TRUE(b.ok());
+  EXPECT_TRUE(b->spec_ids.empty()) << "a NULL spec_id attaches no spec";
+  EXPECT_EQ(b->status, SessionStatus::kFailed);
+  EXPECT_EQ(b->exit_code, 2);
+
+  // One legacy row per line becomes one chunk per line; the bytes read back are the lines.
+  std::string log;
+  for (const auto& c : store->ReadLogs(a->id, 0, 100, 1 << 20)) log += c->data;
+  EXPECT_EQ(log, "Reading spec 028\nÉdition du fichier ✓\nDone\n");
+  auto chunks = store->ReadLogs(a->id, 0, 100, 1 << 20);
+  ASSERT_EQ(chunks.size(), 3u);
+  EXPECT_EQ(chunks[1]->offset, static_cast<int64_t>(std::string("Reading spec 028\n").size()));
+  EXPECT_EQ(chunks[2]->offset, chunks[1]->offset + static_cast<int64_t>(std::string("Édition du fichier ✓\n").size()));
+  EXPECT_EQ(a->log_seq, 3);
+  auto b_chunks = store->ReadLogs(b->id, 0, 100, 1 << 20);
+  ASSERT_EQ(b_chunks.size(), 1u);
+  EXPECT_EQ(b_chunks[0]->level, "stderr");
+
+  auto events = store->ReadEvents(a->id, 0, 100);
+  ASSERT_EQ(events.size(), 2u);
+  EXPECT_EQ(events[0].type, "started");
+  EXPECT_EQ(events[1].type, "completed");
+  EXPECT_EQ(events[1].data["exit_code"], 0);
+
+  SQLite::Database db(path_);
+  EXPECT_EQ(db.execAndGet("SELECT COUNT(*) FROM sqlite_master WHERE name LIKE 'legacy_%'").getInt(), 0);
+  EXPECT_EQ(db.execAndGet("PRAGMA integrity_check").getString(), "ok");
+  EXPECT_EQ(db.execAndGet("SELECT COUNT(*) FROM pragma_foreign_key_check").getInt(), 0);
+
+  // Opening again is a no-op: nothing is migrated twice.
+  store.reset();
+  auto again = Open();
+  EXPECT_EQ(again->ListSessions({}).size(), 2u);
+  EXPECT_EQ(again->ReadLogs(a->id, 0, 100, 1 << 20).size(), 3u);
+}
+
+TEST_F(StoreTest, RefusesADatabaseFromTheFuture) {
+  {
+    SQLite::Database db(path_, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    db.exec("PRAGMA user_version = 999");
+  }
+  auto s = Store::Open(path_);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.error().message.find("newer"), std::string::npos);
+}
+
+TEST_F(StoreTest, CorruptFileIsAnErrorNotACrash) {
+  std::ofstream(path_) << std::string(8192, 'x');
+  auto s = Store::Open(path_);
+  EXPECT_FALSE(s.ok());
+}
+
+}  // namespace
+}  // namespace agentmux
