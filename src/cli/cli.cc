@@ -13,6 +13,7 @@
 #include <atomic>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <thread>
 
@@ -431,11 +432,37 @@ int RunCli(int argc, char** argv) {
   app.add_flag("--json", g.json_out, "print JSON")->configurable();
   app.set_version_flag("--version", std::string("agentmux ") + kAgentmuxVersion);
 
+  DaemonOptions daemon_opts;
+  if (const char* listen = std::getenv("AGENTMUX_LISTEN"); listen && *listen) {
+    daemon_opts.listen = listen;
+    daemon_opts.listen_given = true;
+  }
   auto* daemon = app.add_subcommand("daemon", "run the daemon in the foreground");
+  daemon->add_option_function<std::string>("--listen", [&](const std::string& v) {
+    daemon_opts.listen = v;
+    daemon_opts.listen_given = true;
+  },
+                     "HOST:PORT for the HTTP/WebSocket API (default 127.0.0.1:7171; port 0 = any free port; off = "
+                     "unix socket only; also $AGENTMUX_LISTEN)");
   daemon->callback([&] {
     auto home = ResolveHome(g.home_flag);
     if (!home.ok()) Fail(home.error().message);
-    throw CLI::RuntimeError(RunDaemon(*home));
+    throw CLI::RuntimeError(RunDaemon(*home, daemon_opts));
+  });
+
+  auto* ui_url = app.add_subcommand("ui-url", "print the URL of the web UI with the access token (keep it private)");
+  ui_url->callback([&] {
+    auto client = Connect(g);
+    auto home = ResolveHome(g.home_flag);
+    std::ifstream info(home->info());
+    json j = json::parse(info, nullptr, false);
+    if (!j.is_object() || !j["port"].is_number())
+      Fail("the daemon does not listen on TCP (it was started with --listen off); restart it with --listen 127.0.0.1:7171");
+    auto token = LoadOrCreateToken(*home);
+    if (!token.ok()) Fail(token.error().message);
+    std::string host = Str(j, "host", "127.0.0.1");
+    if (host == "0.0.0.0" || host == "::") host = "127.0.0.1";
+    std::printf("http://%s:%d/?token=%s\n", host.c_str(), j["port"].get<int>(), token->c_str());
   });
 
   auto* session = app.add_subcommand("session", "manage sessions (every command here also works without `session`)");

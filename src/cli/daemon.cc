@@ -3,10 +3,12 @@
 #include <signal.h>
 #include <spdlog/spdlog.h>
 #include <sys/file.h>
+#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/address.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <cstdlib>
 #include <filesystem>
@@ -43,7 +45,48 @@ Result<Home> ResolveHome(const std::string& flag) {
   return home;
 }
 
-int RunDaemon(const Home& home) {
+Result<std::string> LoadOrCreateToken(const Home& home) {
+  std::ifstream in(home.token());
+  std::string token;
+  if (in && std::getline(in, token) && token.size() >= 32) return token;
+  unsigned char bytes[32];
+  size_t got = 0;
+  while (got < sizeof bytes) {
+    ssize_t n = ::getrandom(bytes + got, sizeof bytes - got, 0);
+    if (n < 0) return SysError("getrandom", errno);
+    got += static_cast<size_t>(n);
+  }
+  static const char* hex = "0123456789abcdef";
+  token.clear();
+  for (unsigned char b : bytes) token += {hex[b >> 4], hex[b & 15]};
+  int fd = ::open(home.token().c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return SysError("creating " + home.token(), errno);
+  std::string line = token + "\n";
+  bool ok = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size());
+  ::close(fd);
+  if (!ok) return SysError("writing " + home.token(), errno);
+  return token;
+}
+
+namespace {
+// "127.0.0.1:7171" → (host, port). Errors for a malformed value.
+Result<std::pair<std::string, int>> ParseListen(const std::string& value) {
+  auto colon = value.rfind(':');
+  if (colon == std::string::npos || colon == 0)
+    return Error::InvalidArgument("bad_listen", "--listen takes HOST:PORT, e.g. 127.0.0.1:7171 (port 0 = any free port)");
+  std::string host = value.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  try {
+    int port = std::stoi(value.substr(colon + 1));
+    if (port < 0 || port > 65535) throw std::out_of_range("port");
+    return std::make_pair(host, port);
+  } catch (...) {
+    return Error::InvalidArgument("bad_listen", "--listen port must be 0-65535, got '" + value.substr(colon + 1) + "'");
+  }
+}
+}  // namespace
+
+int RunDaemon(const Home& home, const DaemonOptions& daemon_options) {
   ::signal(SIGPIPE, SIG_IGN);
   int lock_fd = ::open(home.lock().c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (lock_fd < 0) {
@@ -71,25 +114,63 @@ int RunDaemon(const Home& home) {
   manager.Recover();
   manager.Run();
   Api api(manager);
-  Server server(io, api, manager, ServerOptions{home.socket()});
-  if (auto st = server.Listen(); !st.ok()) {
-    spdlog::error("{}", st.error().message);
+  ServerOptions server_options;
+  server_options.unix_socket_path = home.socket();
+  if (!daemon_options.listen.empty() && daemon_options.listen != "off") {
+    auto listen = ParseListen(daemon_options.listen);
+    if (!listen.ok()) {
+      spdlog::error("{}", listen.error().message);
+      return 1;
+    }
+    auto token = LoadOrCreateToken(home);
+    if (!token.ok()) {
+      spdlog::error("{}", token.error().message);
+      return 1;
+    }
+    server_options.tcp_host = listen->first;
+    server_options.tcp_port = listen->second;
+    server_options.token = *token;
+    boost::system::error_code ec;
+    auto addr = boost::asio::ip::make_address(listen->first, ec);
+    if (ec) {
+      spdlog::error("--listen host must be an IP address, got '{}'", listen->first);
+      return 1;
+    }
+    if (!addr.is_loopback())
+      spdlog::warn("listening on non-loopback address {}: every request needs the token in {}", listen->first, home.token());
+  }
+  auto server = std::make_unique<Server>(io, api, manager, server_options);
+  Status listening = server->Listen();
+  if (!listening.ok() && listening.error().code == "listen_failed" && !daemon_options.listen_given) {
+    // Another daemon (another data dir) has the default port: take any free one; daemon.json and
+    // `agentmux ui-url` say which.
+    spdlog::warn("{}; using a free port instead", listening.error().message);
+    server_options.tcp_port = 0;
+    server = std::make_unique<Server>(io, api, manager, server_options);
+    listening = server->Listen();
+  }
+  if (!listening.ok()) {
+    spdlog::error("{}", listening.error().message);
     return 1;
   }
+  Server& srv = *server;
   {
     std::ofstream info(home.info(), std::ios::trunc);
     info << nlohmann::json{{"pid", ::getpid()}, {"socket", home.socket()}, {"version", kAgentmuxVersion},
+                           {"host", server_options.tcp_host},
+                           {"port", srv.tcp_port() >= 0 ? nlohmann::json(srv.tcp_port()) : nlohmann::json(nullptr)},
                            {"started_at", Rfc3339(NowMs())}}
                 .dump()
          << "\n";
   }
-  spdlog::info("agentmux daemon {} (pid {}) listening on {}", kAgentmuxVersion, ::getpid(), home.socket());
+  spdlog::info("agentmux daemon {} (pid {}) listening on {}{}", kAgentmuxVersion, ::getpid(), home.socket(),
+               srv.tcp_port() >= 0 ? " and http://" + server_options.tcp_host + ":" + std::to_string(srv.tcp_port()) : "");
 
   boost::asio::signal_set stop_signals(io, SIGTERM, SIGINT, SIGHUP);
   stop_signals.async_wait([&](const boost::system::error_code& ec, int sig) {
     if (ec) return;
     spdlog::info("received signal {}, shutting down", sig);
-    server.Close();
+    srv.Close();
     manager.Shutdown(5000, [&] { io.stop(); });
   });
   io.run();

@@ -1,6 +1,6 @@
 // The data directory (DESIGN §2): --home DIR, else $AGENTMUX_HOME, else $XDG_DATA_HOME/agentmux,
-// else ~/.local/share/agentmux. Holds agentmux.db, daemon.sock (0600), daemon.lock, daemon.json,
-// daemon.log.
+// else ~/.local/share/agentmux. Holds agentmux.db, daemon.sock (0600), daemon.lock, daemon.json
+// ({pid, socket, port, version}), daemon.log, token (0600).
 #pragma once
 
 #include <string>
@@ -16,7 +16,16 @@ struct Home {
   std::string lock() const { return dir + "/daemon.lock"; }
   std::string info() const { return dir + "/daemon.json"; }
   std::string log() const { return dir + "/daemon.log"; }
+  std::string token() const { return dir + "/token"; }
 };
+
+struct DaemonOptions {
+  std::string listen = "127.0.0.1:7171";  // HOST:PORT for HTTP/WebSocket over TCP; "" or "off" = none
+  bool listen_given = false;  // false: the default port may fall back to any free port when taken
+};
+
+// The API token in <home>/token (0600), created with 32 random bytes (hex) when absent.
+Result<std::string> LoadOrCreateToken(const Home& home);
 
 // Resolves (and creates, mode 0700) the data dir. `flag` is --home ("" when not given).
 // Errors: kInternal when the directory cannot be created; kInvalidArgument when the socket path
@@ -24,6 +33,6 @@ struct Home {
 Result<Home> ResolveHome(const std::string& flag);
 
 // Runs the daemon in the foreground until SIGTERM/SIGINT. Returns the process exit code.
-int RunDaemon(const Home& home);
+int RunDaemon(const Home& home, const DaemonOptions& options);
 
 }  // namespace agentmux

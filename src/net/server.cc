@@ -8,6 +8,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/redirect_error.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
@@ -51,8 +52,11 @@ class WsSession : public SessionObserver, public std::enable_shared_from_this<Ws
 
   asio::awaitable<void> Run(http::request<http::string_body> req, std::optional<std::pair<std::string, int64_t>> auto_sub) {
     ws_.read_message_max(options_.max_ws_message_bytes);
-    ws_.set_option(websocket::stream_base::decorator([](websocket::response_type& res) {
+    // Browsers offer the token as a subprotocol; a server must echo one it accepts.
+    bool offered_v1 = std::string(req[http::field::sec_websocket_protocol]).find("agentmux.v1") != std::string::npos;
+    ws_.set_option(websocket::stream_base::decorator([offered_v1](websocket::response_type& res) {
       res.set(http::field::server, std::string("agentmux/") + kAgentmuxVersion);
+      if (offered_v1) res.set(http::field::sec_websocket_protocol, "agentmux.v1");
     }));
     co_await ws_.async_accept(req, asio::use_awaitable);
     Send({{"type", "hello"}, {"protocol", kProtocolVersion}, {"version", kAgentmuxVersion}});
@@ -223,15 +227,51 @@ class WsSession : public SessionObserver, public std::enable_shared_from_this<Ws
 
 }  // namespace
 
+using tcp = asio::ip::tcp;
+
+bool ConstantTimeEquals(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  unsigned char diff = 0;
+  for (size_t i = 0; i < a.size(); ++i) diff |= static_cast<unsigned char>(a[i] ^ b[i]);
+  return diff == 0;
+}
+
 struct Server::Impl {
   asio::io_context& io;
   Api& api;
   SessionManager& manager;
   ServerOptions options;
   std::unique_ptr<local::acceptor> unix_acceptor;
+  std::unique_ptr<tcp::acceptor> tcp_acceptor;
+  int bound_port = -1;
+
+  // The request's bearer token (header, or a "bearer.<token>" WebSocket subprotocol) matches.
+  bool Authorized(const http::request<http::string_body>& req) const {
+    std::string_view auth = req[http::field::authorization];
+    if (auth.size() > 7 && auth.substr(0, 7) == "Bearer " && ConstantTimeEquals(auth.substr(7), options.token)) return true;
+    std::string protocols(req[http::field::sec_websocket_protocol]);
+    size_t pos = protocols.find("bearer.");
+    if (pos != std::string::npos) {
+      size_t end = protocols.find_first_of(", ", pos);
+      std::string_view offered = std::string_view(protocols).substr(pos + 7, end == std::string::npos ? std::string::npos : end - pos - 7);
+      if (ConstantTimeEquals(offered, options.token)) return true;
+    }
+    return false;
+  }
+
+  // No Origin (curl, scripts, the CLI) is fine; a browser's Origin must be the daemon's own.
+  bool OriginAllowed(const http::request<http::string_body>& req) const {
+    auto it = req.find(http::field::origin);
+    if (it == req.end()) return true;
+    std::string origin(it->value());
+    if (bound_port < 0) return false;  // unix socket: no browser can be behind it
+    std::string port = std::to_string(bound_port);
+    return origin == "http://127.0.0.1:" + port || origin == "http://localhost:" + port ||
+           origin == "http://" + options.tcp_host + ":" + port;
+  }
 
   template <typename Socket>
-  asio::awaitable<void> HttpSession(Socket socket) {
+  asio::awaitable<void> HttpSession(Socket socket, bool via_tcp) {
     beast::flat_buffer buf;
     try {
       for (;;) {
@@ -241,22 +281,43 @@ struct Server::Impl {
         beast::error_code ec;
         co_await http::async_read(socket, buf, parser, asio::redirect_error(asio::use_awaitable, ec));
         if (ec == http::error::end_of_stream || ec == asio::error::eof || ec == asio::error::connection_reset) break;
+        // GCC 12 destroys temporaries inside a co_await expression twice: build every response
+        // as a named local first.
+        std::optional<std::pair<ApiResponse, int>> reject;
         if (ec == http::error::body_limit) {
-          co_await Write(socket, ErrorResponse(Error::InvalidArgument("too_large", "request body larger than " +
-                                                                                      std::to_string(options.max_body_bytes) + " bytes")),
-                         413, false);
-          break;
+          reject.emplace(ErrorResponse(Error::InvalidArgument(
+                             "too_large", "request body larger than " + std::to_string(options.max_body_bytes) + " bytes")),
+                         413);
+        } else if (ec) {
+          reject.emplace(ErrorResponse(Error::InvalidArgument("bad_request", "malformed HTTP request: " + ec.message())), 400);
         }
-        if (ec) {
-          co_await Write(socket, ErrorResponse(Error::InvalidArgument("bad_request", "malformed HTTP request: " + ec.message())), 400, false);
+        if (reject) {
+          co_await Write(socket, reject->first, reject->second, false);
           break;
         }
         auto req = parser.release();
+        if (via_tcp && !Authorized(req)) {
+          reject.emplace(ErrorResponse(Error{ErrorKind::kInvalidArgument, "unauthorized",
+                                             "this endpoint needs `Authorization: Bearer <token>`; the token is in "
+                                             "$AGENTMUX_HOME/token (`agentmux ui-url` prints a URL with it)"}),
+                         401);
+        } else if ((websocket::is_upgrade(req) || (req.method() != http::verb::get && req.method() != http::verb::head)) &&
+                   !OriginAllowed(req)) {
+          reject.emplace(ErrorResponse(Error{ErrorKind::kInvalidArgument, "bad_origin",
+                                             "cross-origin request refused: Origin " + std::string(req[http::field::origin]) +
+                                                 " is not this daemon's"}),
+                         403);
+        }
+        if (reject) {
+          co_await Write(socket, reject->first, reject->second, false);
+          break;
+        }
         if (websocket::is_upgrade(req)) {
           co_await Upgrade(std::move(socket), std::move(req));
           co_return;
         }
-        ApiResponse res = api.Handle({std::string(req.method_string()), std::string(req.target()), req.body()});
+        ApiRequest api_req{std::string(req.method_string()), std::string(req.target()), req.body()};
+        ApiResponse res = api.Handle(api_req);
         bool keep = req.keep_alive();
         co_await Write(socket, res, res.status, keep);
         if (!keep) break;
@@ -294,7 +355,8 @@ struct Server::Impl {
       if (auto q = target.find("since_seq="); q != std::string::npos) since = std::atoll(target.c_str() + q + 10);
       auto_sub = std::make_pair(id, since);
     } else if (path != "/api/stream") {
-      co_await Write(socket, ErrorResponse(Error::NotFound("no_route", "no WebSocket endpoint at " + path)), 404, false);
+      ApiResponse not_found = ErrorResponse(Error::NotFound("no_route", "no WebSocket endpoint at " + path));
+      co_await Write(socket, not_found, 404, false);
       co_return;
     }
     auto ws = std::make_shared<WsSession<Socket>>(websocket::stream<Socket>(std::move(socket)), manager, options);
@@ -320,7 +382,18 @@ struct Server::Impl {
         spdlog::warn("refused a unix-socket client with uid {}", cred.uid);
         continue;
       }
-      asio::co_spawn(io, HttpSession(std::move(socket)), asio::detached);
+      asio::co_spawn(io, HttpSession(std::move(socket), false), asio::detached);
+    }
+  }
+
+  asio::awaitable<void> AcceptTcp() {
+    for (;;) {
+      beast::error_code ec;
+      tcp::socket socket = co_await tcp_acceptor->async_accept(asio::redirect_error(asio::use_awaitable, ec));
+      if (ec == asio::error::operation_aborted) co_return;
+      if (ec) continue;
+      socket.set_option(tcp::no_delay(true), ec);
+      asio::co_spawn(io, HttpSession(std::move(socket), true), asio::detached);
     }
   }
 };
@@ -342,14 +415,38 @@ Status Server::Listen() {
     return Error::Internal("cannot listen on " + path + ": " + e.what());
   }
   asio::co_spawn(impl_->io, impl_->AcceptUnix(), asio::detached);
+  if (impl_->options.tcp_port >= 0) {
+    if (impl_->options.token.size() < 16) return Error::Internal("refusing to listen on TCP without a token");
+    try {
+      auto addr = asio::ip::make_address(impl_->options.tcp_host);
+      impl_->tcp_acceptor = std::make_unique<tcp::acceptor>(impl_->io);
+      tcp::endpoint ep(addr, static_cast<unsigned short>(impl_->options.tcp_port));
+      impl_->tcp_acceptor->open(ep.protocol());
+      impl_->tcp_acceptor->set_option(asio::socket_base::reuse_address(true));
+      impl_->tcp_acceptor->bind(ep);
+      impl_->tcp_acceptor->listen();
+      impl_->bound_port = impl_->tcp_acceptor->local_endpoint().port();
+    } catch (const std::exception& e) {
+      return Error::Unavailable("listen_failed", "cannot listen on " + impl_->options.tcp_host + ":" +
+                                                     std::to_string(impl_->options.tcp_port) + ": " + e.what() +
+                                                     " (another daemon? choose another with --listen HOST:PORT, or port 0)");
+    }
+    asio::co_spawn(impl_->io, impl_->AcceptTcp(), asio::detached);
+  }
   return OkStatus();
 }
 
+int Server::tcp_port() const { return impl_->bound_port; }
+
 void Server::Close() {
+  beast::error_code ec;
   if (impl_->unix_acceptor) {
-    beast::error_code ec;
     impl_->unix_acceptor->close(ec);
     impl_->unix_acceptor.reset();
+  }
+  if (impl_->tcp_acceptor) {
+    impl_->tcp_acceptor->close(ec);
+    impl_->tcp_acceptor.reset();
   }
 }
 

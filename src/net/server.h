@@ -20,6 +20,12 @@ class SessionManager;
 
 struct ServerOptions {
   std::string unix_socket_path;
+  // TCP listener (DESIGN §7): loopback by default; every request needs `Authorization: Bearer
+  // <token>` (WebSocket clients that cannot set headers, i.e. browsers, may offer the token as the
+  // subprotocol "bearer.<token>"). Port 0 = any free port; -1 = no TCP listener.
+  std::string tcp_host = "127.0.0.1";
+  int tcp_port = -1;
+  std::string token;
   size_t max_body_bytes = 1u << 20;          // larger request bodies get 413
   size_t max_ws_message_bytes = 1u << 20;    // larger client messages close the connection
   size_t ws_queue_high_bytes = 4u << 20;     // a client with this much unsent is told to resync
@@ -33,6 +39,8 @@ class Server {
   Status Listen();
   // Stops accepting and closes open connections.
   void Close();
+  // The TCP port actually bound (after Listen), or -1.
+  int tcp_port() const;
 
  private:
   struct Impl;
