@@ -4,7 +4,9 @@
 #include <signal.h>
 #include <spdlog/spdlog.h>
 #include <sys/file.h>
+#include <poll.h>
 #include <sys/ioctl.h>
+#include <termios.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -296,6 +298,126 @@ void InstallForegroundInterrupt(DaemonClient client, std::string id) {
     std::fflush(stderr);
     ::_exit(130);
   }).detach();
+}
+
+// `attach`: the local terminal joins a PTY session like `tmux attach`. Output comes on one
+// WebSocket (read by a thread), keystrokes and window sizes go on a second one, so each stream is
+// used by one thread only. Detach with Ctrl-\ then d, or Enter ~ . (ssh style).
+std::atomic<bool> g_winch{false};
+
+int Attach(DaemonClient& client, const json& session) {
+  const std::string id = Str(session, "id");
+  if (!isatty(STDIN_FILENO)) Fail("attach needs a terminal on stdin");
+  if (IsTerminalStatus(Str(session, "status")) || Str(session, "status") == "pending")
+    Fail("session " + ShortId(id) + " is " + Str(session, "status") + "; only a running session can be attached");
+  // Recent output first, so the screen is not blank; then live from where that ended.
+  auto recent = client.Request("GET", "/api/sessions/" + id + "/logs?format=raw&tail=40");
+  if (!recent.ok()) Fail(recent.error().message, kExitUnreachable);
+  int64_t since = std::atoll(recent->headers["x-agentmux-last-seq"].c_str());
+  auto out_stream = client.OpenStream("/api/stream");
+  auto in_stream = client.OpenStream("/api/stream");
+  if (!out_stream.ok() || !in_stream.ok()) Fail("cannot open a stream to the daemon", kExitUnreachable);
+  (void)(*out_stream)->Send({{"type", "subscribe"}, {"session_id", id}, {"since_seq", since}});
+
+  struct termios saved {};
+  tcgetattr(STDIN_FILENO, &saved);
+  struct termios raw_mode = saved;
+  cfmakeraw(&raw_mode);
+  tcsetattr(STDIN_FILENO, TCSANOW, &raw_mode);
+  auto restore = [&] { tcsetattr(STDIN_FILENO, TCSANOW, &saved); };
+  WriteOut(stdout, recent->body);
+
+  int wake[2];
+  if (::pipe(wake) != 0) Fail("pipe failed");
+  std::atomic<int> end_code{-1};
+  std::string end_message;
+  std::thread reader([&] {
+    for (;;) {
+      auto msg = (*out_stream)->Receive();
+      if (!msg.ok()) {
+        end_message = "lost the connection to the daemon";
+        end_code = kExitUnreachable;
+        break;
+      }
+      std::string type = Str(*msg, "type");
+      if (type == "log") WriteOut(stdout, Base64Decode(Str(*msg, "data")));
+      if (type == "status" && IsTerminalStatus(Str(*msg, "status"))) {
+        end_message = "session " + ShortId(id) + " " + Str(*msg, "status");
+        end_code = SessionExitCode((*msg)["session"]);
+        break;
+      }
+    }
+    char c = 'x';
+    ssize_t ignored = ::write(wake[1], &c, 1);
+    (void)ignored;
+  });
+  reader.detach();
+
+  struct sigaction sa {};
+  sa.sa_handler = [](int) { g_winch = true; };
+  sigaction(SIGWINCH, &sa, nullptr);
+  auto send_size = [&] {
+    struct winsize ws {};
+    if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+      (void)(*in_stream)->Send({{"type", "resize"}, {"session_id", id}, {"cols", ws.ws_col}, {"rows", ws.ws_row}});
+  };
+  send_size();
+
+  bool prefix = false;       // saw Ctrl-\ .
+  bool line_start = true;    // for Enter ~ .
+  bool tilde = false;
+  std::string detach_reason;
+  while (end_code < 0 && detach_reason.empty()) {
+    if (g_winch.exchange(false)) send_size();
+    struct pollfd fds[2] = {{STDIN_FILENO, POLLIN, 0}, {wake[0], POLLIN, 0}};
+    if (::poll(fds, 2, 200) <= 0) continue;
+    if (fds[1].revents) break;
+    char buf[4096];
+    ssize_t n = ::read(STDIN_FILENO, buf, sizeof buf);
+    if (n <= 0) break;
+    std::string input;
+    for (ssize_t i = 0; i < n; ++i) {
+      char c = buf[i];
+      if (prefix) {
+        prefix = false;
+        if (c == 'd' || c == 'D') {
+          detach_reason = "detached";
+          break;
+        }
+        input += '\x1c';
+        if (c == '\x1c') continue;  // Ctrl-\ twice sends one
+      } else if (c == '\x1c') {
+        prefix = true;
+        continue;
+      }
+      if (tilde) {
+        tilde = false;
+        if (c == '.') {
+          detach_reason = "detached";
+          break;
+        }
+        input += '~';
+        if (c == '~') continue;
+      } else if (line_start && c == '~') {
+        tilde = true;
+        continue;
+      }
+      line_start = c == '\r' || c == '\n';
+      input += c;
+    }
+    if (!input.empty()) (void)(*in_stream)->Send({{"type", "input"}, {"session_id", id}, {"data_b64", Base64Encode(input)}});
+  }
+  restore();
+  std::fflush(stdout);
+  if (!detach_reason.empty()) {
+    std::fprintf(stderr, "\r\n[detached from %s; it keeps running — agentmux attach %s]\r\n", ShortId(id).c_str(),
+                 ShortId(id).c_str());
+    std::fflush(stderr);
+    ::_exit(0);
+  }
+  std::fprintf(stderr, "\r\n[%s]\r\n", end_message.c_str());
+  std::fflush(stderr);
+  ::_exit(end_code < 0 ? 0 : end_code.load());
 }
 
 void PrintSession(const json& s) {
@@ -628,6 +750,14 @@ int RunCli(int argc, char** argv) {
     }
     for (const auto& e : r["events"])
       std::printf("%s  %-14s %s\n", Str(e, "timestamp").c_str(), Str(e, "event_type").c_str(), e["data"].dump().c_str());
+  });
+
+  both("attach", "attach", "join a running session's terminal (detach: Ctrl-\\ then d, or Enter ~ .)", [&](CLI::App* c) {
+    c->add_option("id", id_arg)->required();
+  }, [&] {
+    auto client = Connect(g);
+    json s = Call(client, "GET", "/api/sessions/" + Escape(id_arg));
+    throw CLI::RuntimeError(Attach(client, s));
   });
 
   auto* tools = app.add_subcommand("tools", "list agent adapters: binary, version, what is missing");
