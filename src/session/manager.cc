@@ -19,6 +19,7 @@
 #include "base/clock.h"
 #include "base/ids.h"
 #include "proc/process.h"
+#include "proc/redact.h"
 #include "specs/specs.h"
 
 extern char** environ;
@@ -36,6 +37,8 @@ struct SessionManager::Output {
   std::unique_ptr<asio::posix::stream_descriptor> fd;
   std::vector<char> buf = std::vector<char>(kReadSize);
   bool open = true;
+  std::unique_ptr<Redactor> redactor;           // null when the session has no secrets
+  std::unique_ptr<asio::steady_timer> release;  // releases bytes the redactor held back
 };
 
 // A session with a process (running or paused). Owned by live_; async handlers find it by id.
@@ -365,9 +368,11 @@ Result<SessionRecord> SessionManager::Start(const std::string& id_or_prefix) {
   live->pid = proc->pid;
   live->started_mono = MonotonicMs();
   live->parser = adapter->NewParser(rec);
+  auto secrets = Redactor::SecretsFromEnv(opts.env);
   auto add_output = [&](UniqueFd fd, const char* level) {
     auto out = std::make_unique<Output>();
     out->level = level;
+    if (!secrets.empty()) out->redactor = std::make_unique<Redactor>(secrets);
     out->fd = std::make_unique<asio::posix::stream_descriptor>(io_, fd.release());
     live->outputs.push_back(std::move(out));
   };
@@ -558,22 +563,45 @@ void SessionManager::StartRead(Live& live, Output& out) {
 }
 
 void SessionManager::OnOutput(Live& live, Output& out, size_t n) {
+  std::string_view raw(out.buf.data(), n);
+  if (!out.redactor) {
+    EmitChunk(live, out.level, std::string(raw));
+    return;
+  }
+  // Secrets never reach the store or a subscriber, even when split across two reads.
+  std::string safe = out.redactor->Feed(raw);
+  if (!safe.empty()) EmitChunk(live, out.level, std::move(safe));
+  if (out.redactor->held() == 0) return;
+  if (!out.release) out.release = std::make_unique<asio::steady_timer>(io_);
+  out.release->expires_after(std::chrono::milliseconds(100));
+  std::string sid = live.rec.id;
+  Output* o = &out;
+  out.release->async_wait([this, sid, o](const boost::system::error_code& ec) {
+    if (ec) return;
+    auto it = live_.find(sid);
+    if (it == live_.end() || !o->redactor) return;
+    std::string rest = o->redactor->Flush();
+    if (!rest.empty()) EmitChunk(*it->second, o->level, std::move(rest));
+  });
+}
+
+void SessionManager::EmitChunk(Live& live, const std::string& level, std::string data) {
   auto chunk = std::make_shared<LogChunk>();
   chunk->session_id = live.rec.id;
   chunk->seq = live.next_seq++;
   chunk->offset = live.offset;
   chunk->ts = NowMs();
-  chunk->level = out.level;
-  chunk->data.assign(out.buf.data(), n);
+  chunk->level = level;
+  chunk->data = std::move(data);
   chunk->line_count = std::count(chunk->data.begin(), chunk->data.end(), '\n');
-  live.offset += static_cast<int64_t>(n);
+  live.offset += static_cast<int64_t>(chunk->data.size());
   live.rec.log_seq = chunk->seq;
   live.rec.log_bytes = live.offset;
   LogChunkPtr ptr = chunk;
   store_.AppendLog(ptr);
   live.uncommitted.push_back(ptr);
   Broadcast(live.rec.id, [&](SessionObserver* o) { o->OnLog(ptr); });
-  if (live.parser && out.level != "stderr" && live.parser->Feed(ptr->data)) ApplyReport(live);
+  if (live.parser && level != "stderr" && live.parser->Feed(ptr->data)) ApplyReport(live);
 }
 
 void SessionManager::ApplyReport(Live& live) {
@@ -617,6 +645,11 @@ void SessionManager::ApplyReport(Live& live) {
 void SessionManager::OnOutputClosed(Live& live, Output& out) {
   if (!out.open) return;
   out.open = false;
+  if (out.release) out.release->cancel();
+  if (out.redactor) {
+    std::string rest = out.redactor->Flush();
+    if (!rest.empty()) EmitChunk(live, out.level, std::move(rest));
+  }
   boost::system::error_code ignored;
   out.fd->close(ignored);
   MaybeFinish(live);

@@ -119,6 +119,7 @@ class SessionManager {
   void BroadcastEvents(const std::string& id, int64_t after_event_id);
   void StartRead(Live& live, Output& out);
   void OnOutput(Live& live, Output& out, size_t n);
+  void EmitChunk(Live& live, const std::string& level, std::string data);
   void OnOutputClosed(Live& live, Output& out);
   void OnChildExit(pid_t pid, int wait_status);
   void ReapChildren();

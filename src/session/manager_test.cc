@@ -290,6 +290,23 @@ TEST_F(ManagerTest, SensitiveEnvIsUsedButNeverStored) {
   EXPECT_EQ(stored->env.at("PLAIN"), "visible");
 }
 
+TEST_F(ManagerTest, SecretsInOutputAreRedactedBeforeTheyAreStored) {
+  // The agent prints its own API key, split across two writes with a pause between them.
+  CreateRequest req;
+  req.command = {"sh", "-c",
+                 "printf 'key=%s' $(echo $MY_API_KEY | cut -c1-10); sleep 0.05; "
+                 "printf '%s done\\n' $(echo $MY_API_KEY | cut -c11-)"};
+  req.project_path = dir_.string();
+  req.env = {{"MY_API_KEY", "sk-abcd1234efgh5678"}};
+  auto rec = manager_->Create(req);
+  ASSERT_TRUE(rec.ok());
+  ASSERT_TRUE(manager_->Start(rec->id).ok());
+  ASSERT_TRUE(RunUntil([&] { return Ended(rec->id); }));
+  std::string log = Log(rec->id);
+  EXPECT_EQ(log.find("sk-abcd1234efgh5678"), std::string::npos) << log;
+  EXPECT_NE(log.find("key=[REDACTED:MY_API_KEY] done"), std::string::npos) << log;
+}
+
 TEST_F(ManagerTest, BadInputIsRefusedAtCreate) {
   CreateRequest req;
   req.project_path = dir_.string();
