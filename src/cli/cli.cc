@@ -559,6 +559,9 @@ int RunCli(int argc, char** argv) {
     daemon_opts.listen = listen;
     daemon_opts.listen_given = true;
   }
+  // The web UI: $AGENTMUX_WEB_DIR, else web/dist of the source tree this binary was built from.
+  if (const char* web = std::getenv("AGENTMUX_WEB_DIR"); web && *web) daemon_opts.web_dir = web;
+  else daemon_opts.web_dir = AGENTMUX_DEFAULT_WEB_DIR;
   auto* daemon = app.add_subcommand("daemon", "run the daemon in the foreground");
   daemon->add_option_function<std::string>("--listen", [&](const std::string& v) {
     daemon_opts.listen = v;

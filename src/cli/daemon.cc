@@ -116,6 +116,7 @@ int RunDaemon(const Home& home, const DaemonOptions& daemon_options) {
   Api api(manager);
   ServerOptions server_options;
   server_options.unix_socket_path = home.socket();
+  server_options.web_dir = daemon_options.web_dir;
   if (!daemon_options.listen.empty() && daemon_options.listen != "off") {
     auto listen = ParseListen(daemon_options.listen);
     if (!listen.ok()) {

@@ -21,7 +21,8 @@ struct Home {
 
 struct DaemonOptions {
   std::string listen = "127.0.0.1:7171";  // HOST:PORT for HTTP/WebSocket over TCP; "" or "off" = none
-  bool listen_given = false;  // false: the default port may fall back to any free port when taken
+  bool listen_given = false;
+  std::string web_dir;  // built web UI to serve at / ("" = none)  // false: the default port may fall back to any free port when taken
 };
 
 // The API token in <home>/token (0600), created with 32 random bytes (hex) when absent.

@@ -15,6 +15,7 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 #include <deque>
+#include <fstream>
 #include <map>
 #include <set>
 
@@ -259,6 +260,43 @@ struct Server::Impl {
     return false;
   }
 
+  // A file of the web UI; unknown paths get index.html (client-side routing).
+  ApiResponse StaticFile(std::string target) const {
+    if (options.web_dir.empty())
+      return ErrorResponse(Error::NotFound("no_ui", "this daemon serves no web UI (build it with `make build`)"));
+    target = target.substr(0, target.find_first_of("?#"));
+    if (target.find("..") != std::string::npos) return ErrorResponse(Error::NotFound("no_route", "not found"));
+    if (target.empty() || target == "/") target = "/index.html";
+    auto read = [](const std::string& path, std::string& out) {
+      std::ifstream in(path, std::ios::binary);
+      if (!in) return false;
+      out.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+      return true;
+    };
+    ApiResponse r;
+    std::string path = options.web_dir + target;
+    if (!read(path, r.body)) {
+      path = options.web_dir + "/index.html";
+      if (!read(path, r.body))
+        return ErrorResponse(Error::NotFound("no_ui", "the web UI is not built (run `make build`)"));
+    }
+    static const std::map<std::string, std::string> kTypes = {
+        {".html", "text/html; charset=utf-8"}, {".js", "text/javascript; charset=utf-8"},
+        {".css", "text/css; charset=utf-8"},   {".svg", "image/svg+xml"},
+        {".json", "application/json"},         {".png", "image/png"},
+        {".ico", "image/x-icon"},              {".woff2", "font/woff2"},
+        {".map", "application/json"}};
+    auto dot = path.rfind('.');
+    auto it = dot == std::string::npos ? kTypes.end() : kTypes.find(path.substr(dot));
+    r.content_type = it == kTypes.end() ? "application/octet-stream" : it->second;
+    // The page may talk only to its own origin.
+    r.headers = {{"Content-Security-Policy",
+                  "default-src 'self'; connect-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'"},
+                 {"X-Content-Type-Options", "nosniff"},
+                 {"Referrer-Policy", "no-referrer"}};
+    return r;
+  }
+
   // No Origin (curl, scripts, the CLI) is fine; a browser's Origin must be the daemon's own.
   bool OriginAllowed(const http::request<http::string_body>& req) const {
     auto it = req.find(http::field::origin);
@@ -296,6 +334,14 @@ struct Server::Impl {
           break;
         }
         auto req = parser.release();
+        std::string_view target = req.target();
+        bool is_api = target.substr(0, 5) == "/api/" || target == "/api";
+        if (!is_api && (req.method() == http::verb::get || req.method() == http::verb::head) && !websocket::is_upgrade(req)) {
+          ApiResponse page = StaticFile(std::string(target));
+          co_await Write(socket, page, page.status, req.keep_alive());
+          if (!req.keep_alive()) break;
+          continue;
+        }
         if (via_tcp && !Authorized(req)) {
           reject.emplace(ErrorResponse(Error{ErrorKind::kInvalidArgument, "unauthorized",
                                              "this endpoint needs `Authorization: Bearer <token>`; the token is in "

@@ -26,6 +26,9 @@ struct ServerOptions {
   std::string tcp_host = "127.0.0.1";
   int tcp_port = -1;
   std::string token;
+  // Directory of the built web UI (web/dist), served at / without a token (the page holds no data;
+  // it gets the token once from its URL and sends it as a header). "" = no UI.
+  std::string web_dir;
   size_t max_body_bytes = 1u << 20;          // larger request bodies get 413
   size_t max_ws_message_bytes = 1u << 20;    // larger client messages close the connection
   size_t ws_queue_high_bytes = 4u << 20;     // a client with this much unsent is told to resync
