@@ -27,6 +27,10 @@ struct AgentReport {
   std::optional<std::string> agent_session_id;
   std::optional<Usage> usage;
   std::optional<double> cost_usd;
+  // What the CLI's figures cover (REPORT.md "Points that matter"): false = this run only; true =
+  // the whole conversation so far, earlier runs (resumes) included.
+  bool usage_cumulative = false;
+  bool cost_cumulative = false;
   std::optional<int64_t> num_turns;
   std::optional<bool> is_error;          // the agent said its run failed
   std::optional<std::string> error;      // the agent's own error text
@@ -35,6 +39,7 @@ struct AgentReport {
 };
 
 // Turns an agent's structured stdout into an AgentReport. Not thread-safe; one per session.
+// REQUIRES: one parser per process run.
 class OutputParser {
  public:
   virtual ~OutputParser() = default;

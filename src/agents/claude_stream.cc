@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
+#include <tuple>
 
 namespace agentmux {
 using nlohmann::json;
@@ -27,45 +28,22 @@ int64_t IntField(const json& j, const char* key) {
 
 }  // namespace
 
-bool ClaudeStreamParser::Feed(std::string_view bytes) {
-  bool changed = false;
-  size_t start = 0;
-  for (size_t i = 0; i < bytes.size(); ++i) {
-    if (bytes[i] != '\n') continue;
-    if (partial_.empty()) {
-      changed |= ParseLine(bytes.substr(start, i - start));
-    } else {
-      partial_.append(bytes.substr(start, i - start));
-      changed |= ParseLine(partial_);
-      partial_.clear();
-    }
-    start = i + 1;
-  }
-  partial_.append(bytes.substr(start));
-  // A line longer than 64 MiB is not stream-json; drop it rather than grow without bound.
-  if (partial_.size() > (64u << 20)) partial_.clear();
-  return changed;
+bool ClaudeCostIsCumulative(const std::string& version) {
+  int major = 0, minor = 0, patch = 0;
+  if (std::sscanf(version.c_str(), "%d.%d.%d", &major, &minor, &patch) != 3) return false;
+  return std::tie(major, minor, patch) >= std::make_tuple(2, 1, 330);
 }
 
-bool ClaudeStreamParser::Finish() {
-  if (partial_.empty()) return false;
-  bool changed = ParseLine(partial_);
-  partial_.clear();
-  return changed;
-}
-
-bool ClaudeStreamParser::ParseLine(std::string_view line) {
-  while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) line.remove_suffix(1);
-  if (line.empty() || line.front() != '{') return false;
-  json j = json::parse(line, nullptr, false);
-  if (!j.is_object()) return false;
+bool ClaudeStreamParser::OnJson(const json& j) {
   std::string type = j.value("type", "");
   AgentReport& r = report_;
   if (type == "system" && j.value("subtype", "") == "init") {
     if (j.contains("session_id") && j["session_id"].is_string()) r.agent_session_id = j["session_id"].get<std::string>();
     if (j.contains("model") && j["model"].is_string()) r.model = j["model"].get<std::string>();
-    if (j.contains("claude_code_version") && j["claude_code_version"].is_string())
+    if (j.contains("claude_code_version") && j["claude_code_version"].is_string()) {
       r.agent_version = j["claude_code_version"].get<std::string>();
+      r.cost_cumulative = ClaudeCostIsCumulative(*r.agent_version);
+    }
     return true;
   }
   if (type == "result") {

@@ -12,18 +12,19 @@
 #include <string_view>
 
 #include "agents/adapter.h"
+#include "agents/parsers.h"
 
 namespace agentmux {
 
-class ClaudeStreamParser : public OutputParser {
- public:
-  bool Feed(std::string_view bytes) override;
-  bool Finish() override;
-
- private:
-  bool ParseLine(std::string_view line);
-  std::string partial_;
+// Cost semantics: from 2.1.330 on, `total_cost_usd` covers the whole conversation (earlier runs
+// included) while `usage` covers this invocation; 2.1.197 reported both per invocation.
+class ClaudeStreamParser : public JsonLinesParser {
+ protected:
+  bool OnJson(const nlohmann::json& line) override;
 };
+
+// True when Claude Code `version` ("2.1.330") reports cumulative conversation cost.
+bool ClaudeCostIsCumulative(const std::string& version);
 
 // A readable rendering of one stream-json line for people (`agentmux logs`): assistant text as is,
 // tool calls as "→ Tool(arg)", tool results as "← result", the result line as a summary with

@@ -87,17 +87,23 @@ DaemonClient Connect(const Globals& g) {
   auto first = ping();
   if (first.ok()) return client;
   if (first.error().code != "daemon_unreachable") Fail(first.error().message, kExitUnreachable);
+  // daemon.lock serialises starters: the holder checks again, spawns, and keeps the lock until the
+  // daemon answers, so racing clients start exactly one daemon.
   int lock_fd = ::open(home->lock().c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-  if (lock_fd >= 0 && ::flock(lock_fd, LOCK_EX | LOCK_NB) == 0) {
-    // Nobody holds the lock: no daemon runs, and we are the one to start it.
-    if (!ping().ok()) SpawnDaemon(*home);
-    ::flock(lock_fd, LOCK_UN);
+  if (lock_fd < 0) Fail("cannot open " + home->lock() + ": " + std::strerror(errno));
+  int64_t deadline = MonotonicMs() + 10000;
+  bool locked = false;
+  while (!(locked = ::flock(lock_fd, LOCK_EX | LOCK_NB) == 0) && MonotonicMs() < deadline) {
+    if (ping().ok()) break;  // another client started it meanwhile
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  if (lock_fd >= 0) ::close(lock_fd);
-  for (int i = 0; i < 200; ++i) {
-    if (ping().ok()) return client;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  bool up = ping().ok();
+  if (locked && !up) {
+    SpawnDaemon(*home);
+    while (!(up = ping().ok()) && MonotonicMs() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
+  ::close(lock_fd);  // releases the lock
+  if (up || ping().ok()) return client;
   Fail("the agentmux daemon did not come up within 10 s; see " + home->log(), kExitUnreachable);
 }
 

@@ -88,20 +88,20 @@ Result<std::pair<std::string, int>> ParseListen(const std::string& value) {
 
 int RunDaemon(const Home& home, const DaemonOptions& daemon_options) {
   ::signal(SIGPIPE, SIG_IGN);
-  int lock_fd = ::open(home.lock().c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+  // daemon.pid is held (flock) for the daemon's whole life: one daemon per data dir. (daemon.lock
+  // is the starters' lock, see cli.cc.)
+  int lock_fd = ::open(home.pid_lock().c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (lock_fd < 0) {
-    spdlog::error("cannot open {}: {}", home.lock(), std::strerror(errno));
+    spdlog::error("cannot open {}: {}", home.pid_lock(), std::strerror(errno));
     return 1;
   }
-  // A client that just spawned us may still hold the lock for a moment.
-  bool locked = false;
-  for (int i = 0; i < 50 && !locked; ++i) {
-    locked = ::flock(lock_fd, LOCK_EX | LOCK_NB) == 0;
-    if (!locked) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-  if (!locked) {
-    spdlog::error("another agentmux daemon is running for {} (it holds {})", home.dir, home.lock());
+  if (::flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
+    spdlog::error("another agentmux daemon is running for {} (it holds {})", home.dir, home.pid_lock());
     return 1;
+  }
+  {
+    std::string pid = std::to_string(::getpid()) + "\n";
+    if (::ftruncate(lock_fd, 0) != 0 || ::write(lock_fd, pid.data(), pid.size()) < 0) spdlog::warn("cannot write {}", home.pid_lock());
   }
   auto store = Store::Open(home.db());
   if (!store.ok()) {

@@ -13,7 +13,8 @@ struct Home {
   std::string dir;
   std::string db() const { return dir + "/agentmux.db"; }
   std::string socket() const { return dir + "/daemon.sock"; }
-  std::string lock() const { return dir + "/daemon.lock"; }
+  std::string lock() const { return dir + "/daemon.lock"; }     // held by a client while it starts the daemon
+  std::string pid_lock() const { return dir + "/daemon.pid"; }  // held by the running daemon
   std::string info() const { return dir + "/daemon.json"; }
   std::string log() const { return dir + "/daemon.log"; }
   std::string token() const { return dir + "/token"; }

@@ -118,10 +118,13 @@ Result<Spec> ResolveSpec(const std::string& project_path, const std::string& id)
     for (const auto* m : matches) list += " " + m->id;
     return Error::InvalidArgument("ambiguous_spec", "spec id '" + id + "' matches several specs:" + list);
   }
+  // Rank by name distance; for a numeric id, by how far the numbers are apart ("321" → 320 first).
   std::vector<std::pair<size_t, std::string>> ranked;
   for (const auto& s : specs) {
     size_t d = std::min(EditDistance(id, s.id), EditDistance(id, s.id.substr(s.id.find('-') + 1)));
-    if (!want_num.empty() && NumberPart(s.id).find(want_num) != std::string::npos) d = std::min<size_t>(d, 1);
+    std::string num = NumberPart(s.id);
+    if (!want_num.empty() && want_num == id && !num.empty())
+      d = static_cast<size_t>(std::labs(std::stol(num) - std::stol(want_num)));
     ranked.emplace_back(d, s.id);
   }
   std::sort(ranked.begin(), ranked.end());

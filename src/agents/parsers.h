@@ -1,0 +1,45 @@
+// Parsers for the JSON-lines output of the agent CLIs, each checked against the transcripts of the
+// genuine binaries in shared/reference/agents (REPORT.md §2–6).
+//
+//   claude   `-p --output-format stream-json --verbose` (claude_stream.h)
+//   codex    `exec --json`: thread.started{thread_id}, turn.completed{usage}, turn.failed{error},
+//            error{message}; usage is cumulative over the thread (a resume includes earlier runs)
+//   opencode `run --format json`: every event has sessionID; step_finish{part.tokens, part.cost}
+//            per step (summed here); error{error.data.message}
+//   gemini   `-p … -o stream-json`: init{session_id}, result{status, stats, error}
+//   copilot  `-p … --output-format json`: result{sessionId, exitCode}, session.error{data.message};
+//            no token counts on stdout
+#pragma once
+
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "agents/adapter.h"
+
+namespace agentmux {
+
+// Splits bytes into lines and hands each JSON object line to OnJson(). Non-JSON lines (warnings,
+// banners) are skipped. A line longer than 64 MiB is dropped.
+class JsonLinesParser : public OutputParser {
+ public:
+  bool Feed(std::string_view bytes) override;
+  bool Finish() override;
+
+ protected:
+  // Returns true when the report changed.
+  virtual bool OnJson(const nlohmann::json& line) = 0;
+
+ private:
+  bool ParseLine(std::string_view line);
+  std::string partial_;
+};
+
+std::unique_ptr<OutputParser> MakeCodexParser();
+std::unique_ptr<OutputParser> MakeOpencodeParser();
+std::unique_ptr<OutputParser> MakeGeminiParser();
+std::unique_ptr<OutputParser> MakeCopilotParser();
+
+}  // namespace agentmux

@@ -1,0 +1,139 @@
+// Parsers of Codex, OpenCode, Gemini and Copilot output against every transcript of the genuine
+// CLIs in shared/reference/agents (values as REPORT.md states them).
+#include "agents/parsers.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <sstream>
+
+namespace agentmux {
+namespace {
+
+std::string ReferenceDir() { return std::string(AGENTMUX_SOURCE_DIR) + "/../shared/reference/agents"; }
+
+AgentReport Parse(std::unique_ptr<OutputParser> p, const std::string& name, size_t split = 0) {
+  std::ifstream in(ReferenceDir() + "/" + name, std::ios::binary);
+  EXPECT_TRUE(in.good()) << "missing reference transcript " << name;
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string text = ss.str();
+  if (split == 0) p->Feed(text);
+  else
+    for (size_t i = 0; i < text.size(); i += split) p->Feed(std::string_view(text).substr(i, split));
+  p->Finish();
+  return p->report();
+}
+
+TEST(CodexParser, RunAndResumeWithThreadCumulativeUsage) {
+  AgentReport r = Parse(MakeCodexParser(), "codex-exec.jsonl", 11);
+  EXPECT_EQ(r.agent_session_id, "01a20120-d21a-75b1-9d21-b19019d30b59");
+  EXPECT_EQ(r.usage->input_tokens, 13960);
+  EXPECT_EQ(r.usage->output_tokens, 72);
+  EXPECT_EQ(r.num_turns, 1);
+  EXPECT_EQ(r.is_error, false);
+  EXPECT_TRUE(r.usage_cumulative);
+  AgentReport resumed = Parse(MakeCodexParser(), "codex-exec-resume.jsonl");
+  EXPECT_EQ(resumed.agent_session_id, r.agent_session_id);
+  EXPECT_EQ(resumed.usage->input_tokens, 21105);  // includes the first run: cumulative
+  AgentReport shell = Parse(MakeCodexParser(), "codex-exec-shell-fake-model.jsonl");
+  EXPECT_TRUE(shell.agent_session_id);
+  EXPECT_EQ(shell.is_error, false);
+}
+
+TEST(CodexParser, Errors) {
+  AgentReport key = Parse(MakeCodexParser(), "codex-err-wrong-key.jsonl");
+  EXPECT_EQ(key.is_error, true);
+  EXPECT_EQ(key.error->rfind("unexpected status 401 Unauthorized: Incorrect API key provided (fake)", 0), 0u);
+  AgentReport env = Parse(MakeCodexParser(), "codex-err-missing-key-env.jsonl");
+  EXPECT_EQ(env.error, "Missing environment variable: `FAKE_OPENAI_KEY`.");
+  AgentReport five = Parse(MakeCodexParser(), "codex-err-500.jsonl");
+  EXPECT_EQ(five.is_error, true);
+  // Server down: Codex retries forever; no failure yet, but the last word is kept for the timeout.
+  AgentReport down = Parse(MakeCodexParser(), "codex-err-server-down-timeout120.jsonl");
+  EXPECT_FALSE(down.is_error.value_or(false));
+  EXPECT_NE(down.error->find("Reconnecting"), std::string::npos);
+}
+
+TEST(OpencodeParser, StepsAddUp) {
+  AgentReport r = Parse(MakeOpencodeParser(), "opencode-run.jsonl", 5);
+  EXPECT_EQ(r.agent_session_id, "ses_dfedc54bdffeX13o4mX8WU0bq8");
+  EXPECT_EQ(r.usage->input_tokens, 2445 + 2528);
+  EXPECT_EQ(r.usage->output_tokens, 33 + 14);
+  EXPECT_EQ(r.num_turns, 1);
+  EXPECT_EQ(r.is_error, false);
+  EXPECT_FALSE(r.usage_cumulative);
+  AgentReport resumed = Parse(MakeOpencodeParser(), "opencode-run-resume.jsonl");
+  EXPECT_EQ(resumed.agent_session_id, r.agent_session_id);
+  EXPECT_EQ(resumed.usage->input_tokens, 2562);
+}
+
+TEST(OpencodeParser, Errors) {
+  AgentReport key = Parse(MakeOpencodeParser(), "opencode-err-wrong-key.jsonl");
+  EXPECT_EQ(key.is_error, true);
+  EXPECT_EQ(key.error, "Incorrect API key provided (fake)");
+  AgentReport down = Parse(MakeOpencodeParser(), "opencode-err-server-down.jsonl");
+  EXPECT_EQ(down.is_error, true);
+  EXPECT_EQ(down.error->rfind("Cannot connect to API", 0), 0u);
+}
+
+TEST(GeminiParser, RunResumeAndErrors) {
+  AgentReport r = Parse(MakeGeminiParser(), "gemini-stream-json.jsonl", 3);
+  EXPECT_EQ(r.agent_session_id, "7da7b70b-a790-48ec-8ca5-edbe35896bb7");
+  EXPECT_EQ(r.usage->input_tokens, 25001);
+  EXPECT_EQ(r.usage->output_tokens, 99);
+  EXPECT_EQ(r.is_error, false);
+  AgentReport resumed = Parse(MakeGeminiParser(), "gemini-stream-json-resume.jsonl");
+  EXPECT_EQ(resumed.agent_session_id, r.agent_session_id);
+  EXPECT_EQ(resumed.usage->input_tokens, 13369);
+  AgentReport key = Parse(MakeGeminiParser(), "gemini-err-wrong-key.jsonl");
+  EXPECT_EQ(key.is_error, true);
+  EXPECT_NE(key.error->find("API key not valid. (fake)"), std::string::npos);
+  AgentReport down = Parse(MakeGeminiParser(), "gemini-err-server-down-timeout150.jsonl");
+  EXPECT_EQ(down.agent_session_id, "c0fba6d4-249e-443b-913d-f8b9c755490f");
+  EXPECT_FALSE(down.is_error.has_value());
+}
+
+TEST(CopilotParser, RunResumeAndErrors) {
+  AgentReport r = Parse(MakeCopilotParser(), "copilot-output-json.jsonl", 17);
+  EXPECT_EQ(r.agent_session_id, "e625ac21-0900-43d9-95d3-461f88ce16e1");
+  EXPECT_EQ(r.is_error, false);
+  EXPECT_FALSE(r.usage.has_value()) << "Copilot prints no token counts on stdout";
+  AgentReport resumed = Parse(MakeCopilotParser(), "copilot-output-json-resume.jsonl");
+  EXPECT_EQ(resumed.agent_session_id, r.agent_session_id);
+  AgentReport key = Parse(MakeCopilotParser(), "copilot-err-wrong-key.jsonl");
+  EXPECT_EQ(key.is_error, true);
+  EXPECT_EQ(key.error->rfind("Authentication failed with provider at http://127.0.0.1:8766/v1 (HTTP 401).", 0), 0u);
+  AgentReport down = Parse(MakeCopilotParser(), "copilot-err-server-down.jsonl");
+  EXPECT_EQ(down.is_error, true);
+  EXPECT_EQ(down.error->rfind("Could not connect to local model provider", 0), 0u);
+}
+
+TEST(Parsers, EveryTranscriptOfEachCliParses) {
+  const std::vector<std::pair<std::string, std::function<std::unique_ptr<OutputParser>()>>> clis = {
+      {"codex-", MakeCodexParser}, {"opencode-", MakeOpencodeParser}, {"gemini-", MakeGeminiParser},
+      {"copilot-", MakeCopilotParser}};
+  int files = 0;
+  for (const auto& entry : std::filesystem::directory_iterator(ReferenceDir())) {
+    std::string name = entry.path().filename().string();
+    if (entry.path().extension() != ".jsonl" || name.find("requests") != std::string::npos) continue;
+    for (const auto& [prefix, make] : clis) {
+      if (name.rfind(prefix, 0) != 0) continue;
+      AgentReport r = Parse(make(), name, 7);
+      ++files;
+      EXPECT_TRUE(r.agent_session_id) << name;
+      bool error_file = name.find("-err-") != std::string::npos;
+      if (!error_file) {
+        EXPECT_EQ(r.is_error, false) << name;
+      }
+      // A run killed by a timeout may end before the CLI said anything (Gemini keeps retrying quietly).
+      if (error_file && name.find("timeout") == std::string::npos) EXPECT_TRUE(r.error) << name;
+    }
+  }
+  EXPECT_GE(files, 17);
+}
+
+}  // namespace
+}  // namespace agentmux
