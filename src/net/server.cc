@@ -450,8 +450,28 @@ Server::Server(asio::io_context& io, Api& api, SessionManager& manager, ServerOp
 Server::~Server() { Close(); }
 
 Status Server::Listen() {
+  // TCP first: if its port is taken the caller may retry with another, and no client can have
+  // connected to a unix socket that is about to be replaced.
+  if (impl_->options.tcp_port >= 0) {
+    if (impl_->options.token.size() < 16) return Error::Internal("refusing to listen on TCP without a token");
+    try {
+      auto addr = asio::ip::make_address(impl_->options.tcp_host);
+      auto acceptor = std::make_unique<tcp::acceptor>(impl_->io);
+      tcp::endpoint ep(addr, static_cast<unsigned short>(impl_->options.tcp_port));
+      acceptor->open(ep.protocol());
+      acceptor->set_option(asio::socket_base::reuse_address(true));
+      acceptor->bind(ep);
+      acceptor->listen();
+      impl_->bound_port = acceptor->local_endpoint().port();
+      impl_->tcp_acceptor = std::move(acceptor);
+    } catch (const boost::system::system_error& e) {
+      return Error::Unavailable("listen_failed", "cannot listen on " + impl_->options.tcp_host + ":" +
+                                                     std::to_string(impl_->options.tcp_port) + ": " + e.code().message() +
+                                                     " (another daemon? choose another with --listen HOST:PORT, or port 0)");
+    }
+  }
   const std::string& path = impl_->options.unix_socket_path;
-  ::unlink(path.c_str());  // the caller holds daemon.lock: any socket file left is stale
+  ::unlink(path.c_str());  // the caller holds the daemon lock: any socket file left is stale
   try {
     mode_t old = ::umask(0177);
     impl_->unix_acceptor = std::make_unique<local::acceptor>(impl_->io, local::endpoint(path));
@@ -461,24 +481,7 @@ Status Server::Listen() {
     return Error::Internal("cannot listen on " + path + ": " + e.what());
   }
   asio::co_spawn(impl_->io, impl_->AcceptUnix(), asio::detached);
-  if (impl_->options.tcp_port >= 0) {
-    if (impl_->options.token.size() < 16) return Error::Internal("refusing to listen on TCP without a token");
-    try {
-      auto addr = asio::ip::make_address(impl_->options.tcp_host);
-      impl_->tcp_acceptor = std::make_unique<tcp::acceptor>(impl_->io);
-      tcp::endpoint ep(addr, static_cast<unsigned short>(impl_->options.tcp_port));
-      impl_->tcp_acceptor->open(ep.protocol());
-      impl_->tcp_acceptor->set_option(asio::socket_base::reuse_address(true));
-      impl_->tcp_acceptor->bind(ep);
-      impl_->tcp_acceptor->listen();
-      impl_->bound_port = impl_->tcp_acceptor->local_endpoint().port();
-    } catch (const std::exception& e) {
-      return Error::Unavailable("listen_failed", "cannot listen on " + impl_->options.tcp_host + ":" +
-                                                     std::to_string(impl_->options.tcp_port) + ": " + e.what() +
-                                                     " (another daemon? choose another with --listen HOST:PORT, or port 0)");
-    }
-    asio::co_spawn(impl_->io, impl_->AcceptTcp(), asio::detached);
-  }
+  if (impl_->tcp_acceptor) asio::co_spawn(impl_->io, impl_->AcceptTcp(), asio::detached);
   return OkStatus();
 }
 
