@@ -445,7 +445,7 @@ struct Server::Impl {
 };
 
 Server::Server(asio::io_context& io, Api& api, SessionManager& manager, ServerOptions options)
-    : impl_(new Impl{io, api, manager, std::move(options), nullptr}) {}
+    : impl_(new Impl{io, api, manager, std::move(options), nullptr, nullptr, -1}) {}
 
 Server::~Server() { Close(); }
 
