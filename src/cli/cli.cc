@@ -289,6 +289,9 @@ int64_t PrintStoredLogs(DaemonClient& c, const json& session, std::optional<int6
 // SIGINT while a session runs in the foreground: the first stops the session (like `docker run`
 // forwarding the signal), a second detaches and leaves it to the daemon.
 void InstallForegroundInterrupt(DaemonClient client, std::string id) {
+  // A shell that started us in the background may have set SIGINT to ignored; an ignored signal
+  // never reaches sigwait.
+  ::signal(SIGINT, SIG_DFL);
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGINT);
