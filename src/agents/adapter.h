@@ -20,6 +20,8 @@ struct LaunchPlan {
   std::map<std::string, std::string> env;  // added on top of the daemon's environment
   bool use_pty = true;
   std::optional<std::string> stdin_data;  // pipes mode: written to stdin, then stdin is closed
+  // The agent's conversation id when it is known before the run (pre-assigned or resumed).
+  std::optional<std::string> agent_session_id;
 };
 
 // Facts an output parser found so far. Each field is set once seen; later values replace earlier.
@@ -76,6 +78,14 @@ class Adapter {
   virtual std::unique_ptr<OutputParser> NewParser(const SessionRecord& session) const { return nullptr; }
   // Binary discovery and environment check; never fails.
   virtual ToolInfo Inspect(const std::string& path_env) const = 0;
+  // Whether Plan() honours metadata "resume_conversation" (the agent's conversation id).
+  virtual bool SupportsResume() const { return false; }
+  // True when a resumed run failed because the agent does not know the conversation (each CLI's
+  // "no conversation found"); `agent_error` is the parser's error text, `stderr_tail` the end of
+  // stderr.
+  virtual bool ConversationNotFound(const std::string& agent_error, const std::string& stderr_tail) const {
+    return false;
+  }
 };
 
 class AdapterRegistry {

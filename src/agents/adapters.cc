@@ -8,6 +8,7 @@
 
 #include "agents/adapter.h"
 #include "agents/claude_stream.h"
+#include "base/ids.h"
 #include "proc/process.h"
 
 namespace agentmux {
@@ -87,15 +88,37 @@ class ClaudeAdapter : public Adapter {
                                       "(--prompt TEXT or --spec ID)");
       plan.argv.insert(plan.argv.end(), {"-p", "--output-format", "stream-json", "--verbose",
                                          "--dangerously-skip-permissions"});
+      AddConversation(s, plan);
       if (root) plan.env["IS_SANDBOX"] = "1";
       // The context goes on stdin: argv is size-limited and visible in `ps` (DESIGN §5).
       plan.stdin_data = s.context;
       plan.use_pty = false;
     } else {
+      AddConversation(s, plan);
       if (!s.context.empty()) plan.argv.push_back(s.context);
       plan.use_pty = true;
     }
     return plan;
+  }
+
+  // --resume ID continues a conversation; otherwise --session-id pre-assigns a fresh one so the
+  // conversation id is known before the first byte (REPORT.md §2).
+  static void AddConversation(const SessionRecord& s, LaunchPlan& plan) {
+    if (auto it = s.metadata.find("resume_conversation"); it != s.metadata.end()) {
+      plan.argv.insert(plan.argv.end(), {"--resume", it->second});
+      plan.agent_session_id = it->second;
+    } else {
+      std::string id = NewUuidV4();
+      plan.argv.insert(plan.argv.end(), {"--session-id", id});
+      plan.agent_session_id = id;
+    }
+  }
+
+  bool SupportsResume() const override { return true; }
+
+  bool ConversationNotFound(const std::string& agent_error, const std::string& stderr_tail) const override {
+    return agent_error.find("No conversation found") != std::string::npos ||
+           stderr_tail.find("No conversation found") != std::string::npos;
   }
 
   std::unique_ptr<OutputParser> NewParser(const SessionRecord& s) const override {

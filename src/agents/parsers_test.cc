@@ -129,7 +129,9 @@ TEST(Parsers, EveryTranscriptOfEachCliParses) {
         EXPECT_EQ(r.is_error, false) << name;
       }
       // A run killed by a timeout may end before the CLI said anything (Gemini keeps retrying quietly).
-      if (error_file && name.find("timeout") == std::string::npos) EXPECT_TRUE(r.error) << name;
+      if (error_file && name.find("timeout") == std::string::npos) {
+        EXPECT_TRUE(r.error) << name;
+      }
     }
   }
   EXPECT_GE(files, 17);

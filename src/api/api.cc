@@ -70,6 +70,12 @@ Result<CreateRequest> ParseCreate(const json& body) {
     req.command = Field<std::vector<std::string>>(body, "command").value_or(std::vector<std::string>{});
     req.env = Field<std::map<std::string, std::string>>(body, "env").value_or(std::map<std::string, std::string>{});
     req.parent_id = Field<std::string>(body, "parent_id");
+    if (auto t = Field<int64_t>(body, "timeout_ms")) req.timeout_ms = *t;
+    if (auto t = Field<std::string>(body, "timeout")) {
+      auto ms = ParseDuration(*t);
+      if (!ms) return Error::InvalidArgument("bad_timeout", "timeout takes a duration like 90s, 5m or 1h, not '" + *t + "'");
+      req.timeout_ms = *ms;
+    }
     req.cols = static_cast<unsigned short>(std::clamp<int64_t>(Field<int64_t>(body, "cols").value_or(0), 0, 1000));
     req.rows = static_cast<unsigned short>(std::clamp<int64_t>(Field<int64_t>(body, "rows").value_or(0), 0, 1000));
   } catch (const std::domain_error& e) {
@@ -227,6 +233,23 @@ ApiResponse Api::Handle(const ApiRequest& req) {
     }
     if (parts.size() != 4) return not_found();
     const std::string& action = parts[3];
+    if (m == "POST" && (action == "continue" || action == "retry")) {
+      auto body = parse_body();
+      if (!body.ok()) return ErrorResponse(body.error());
+      Result<SessionRecord> out = Error::Internal("unreachable");
+      if (action == "retry") {
+        out = manager_.Retry(id);
+      } else {
+        std::optional<std::string> prompt;
+        if (body->contains("prompt") && (*body)["prompt"].is_string()) prompt = (*body)["prompt"].get<std::string>();
+        std::string fallback = body->value("fallback", "none");
+        if (fallback != "none" && fallback != "fresh")
+          return ErrorResponse(Error::InvalidArgument("bad_fallback", "fallback is 'fresh' or 'none'"));
+        out = manager_.Continue(id, prompt, fallback == "fresh");
+      }
+      if (!out.ok()) return ErrorResponse(out.error());
+      return JsonResponse(201, ToJson(*out));
+    }
     if (m == "POST" && (action == "start" || action == "pause" || action == "resume" || action == "stop")) {
       Result<SessionRecord> out = Error::Internal("unreachable");
       if (action == "start") out = manager_.Start(id);

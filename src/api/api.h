@@ -7,9 +7,11 @@
 //   GET    /api/specs?project=PATH
 //   GET    /api/sessions?status=&tool=&spec=&project=&limit=&cursor=
 //   POST   /api/sessions                      {tool, mode, project_path, spec_ids | spec_id, prompt,
-//                                              command, env, start, cols, rows}
+//                                              command, env, start, cols, rows, timeout}
 //   GET    /api/sessions/:id
 //   POST   /api/sessions/:id/{start,pause,resume,stop}   (stop: {"grace_ms": N})
+//   POST   /api/sessions/:id/continue {prompt, fallback: "fresh"|"none"}   → 201 new session
+//   POST   /api/sessions/:id/retry                        → 201 new session
 //   DELETE /api/sessions/:id
 //   GET    /api/sessions/:id/logs?after_seq=&tail=&limit=&format=json|raw
 //   GET    /api/sessions/:id/events?after_id=&limit=

@@ -511,6 +511,7 @@ struct CreateOpts {
   std::string project_path;
   std::vector<std::string> env;
   std::vector<std::string> command;
+  std::string timeout;
   bool detach = false;
 };
 
@@ -524,6 +525,7 @@ void AddCreateOptions(CLI::App* cmd, CreateOpts& o) {
   cmd->add_option("--project-path,-C", o.project_path, "project directory (default: current directory)");
   cmd->add_option("--env,-e", o.env, "KEY=VALUE for the agent's environment (repeatable)")
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  cmd->add_option("--timeout", o.timeout, "end the session after this long (90s, 5m, 1h): SIGTERM, then SIGKILL; status failed");
   cmd->add_option("command", o.command, "command and arguments (after --) for the shell tool");
 }
 
@@ -535,6 +537,7 @@ json CreateBody(const CreateOpts& o) {
   if (o.prompt_opt && o.prompt_opt->count() > 0) body["prompt"] = o.prompt;
   if (!o.mode.empty()) body["mode"] = o.mode;
   if (!o.command.empty()) body["command"] = o.command;
+  if (!o.timeout.empty()) body["timeout"] = o.timeout;
   json env = json::object();
   for (const auto& kv : o.env) {
     auto eq = kv.find('=');
@@ -664,6 +667,53 @@ int RunCli(int argc, char** argv) {
                    SessionExitCode(final_session));
     throw CLI::RuntimeError(SessionExitCode(final_session));
   });
+
+  std::string continue_prompt, fallback = "none";
+  bool continue_detach = false;
+  auto follow_new = [&](DaemonClient& client, const json& s, bool detach) {
+    std::string id = Str(s, "id");
+    if (detach) {
+      if (g.json_out) std::printf("%s\n", s.dump(2).c_str());
+      else std::printf("%s\n", id.c_str());
+      return;
+    }
+    if (isatty(STDERR_FILENO))
+      std::fprintf(stderr, "agentmux: session %s (%s, parent %s) started\n", id.c_str(), Str(s, "tool").c_str(),
+                   ShortId(Str(s, "parent_id")).c_str());
+    InstallForegroundInterrupt(client, id);
+    LogPrinter printer(WantsTranscript(s, false));
+    json final_session = Follow(client, id, 0, printer);
+    if (g.json_out) std::printf("%s\n", final_session.dump(2).c_str());
+    if (isatty(STDERR_FILENO) && final_session["error"].is_string())
+      std::fprintf(stderr, "agentmux: %s\n", Str(final_session, "error").c_str());
+    throw CLI::RuntimeError(SessionExitCode(final_session));
+  };
+  both("continue", "continue", "continue an ended session's agent conversation in a new session (streams it; -d to detach)",
+       [&](CLI::App* c) {
+         c->add_option("id", id_arg)->required();
+         c->add_option("--prompt,-p", continue_prompt, "what to ask next (default: \"Continue.\")");
+         c->add_option("--fallback", fallback, "fresh: if the agent lost the conversation, start a fresh one seeded "
+                                               "with the earlier context")
+             ->check(CLI::IsMember({"none", "fresh"}));
+         c->add_flag("-d,--detach", continue_detach, "print the new id and return at once");
+       },
+       [&] {
+         auto client = Connect(g);
+         json body = {{"fallback", fallback}};
+         if (!continue_prompt.empty()) body["prompt"] = continue_prompt;
+         json s = Call(client, "POST", "/api/sessions/" + Escape(id_arg) + "/continue", body);
+         follow_new(client, s, continue_detach);
+       });
+  both("retry", "retry", "run an ended session again as a new session (same tool, specs, prompt, command)",
+       [&](CLI::App* c) {
+         c->add_option("id", id_arg)->required();
+         c->add_flag("-d,--detach", continue_detach, "print the new id and return at once");
+       },
+       [&] {
+         auto client = Connect(g);
+         json s = Call(client, "POST", "/api/sessions/" + Escape(id_arg) + "/retry", json::object());
+         follow_new(client, s, continue_detach);
+       });
 
   both("list", "ls", "list sessions, newest first", [&](CLI::App* c) {
     c->add_option("--spec", f_spec, "only sessions with this spec attached");

@@ -63,7 +63,38 @@ struct SessionManager::Live {
   std::unique_ptr<asio::steady_timer> kill_timer;
   std::unique_ptr<asio::steady_timer> drain_timer;
   std::unique_ptr<asio::steady_timer> backoff_timer;
+  std::unique_ptr<asio::steady_timer> timeout_timer;
+  // Usage before this run (see Launch) and a tail of stderr for the adapter's error checks.
+  Usage base_own, base_conv;
+  double base_own_cost = 0, base_conv_cost = 0;
+  std::string stderr_tail;
 };
+
+std::string FormatDuration(int64_t ms) {
+  if (ms % 3'600'000 == 0) return std::to_string(ms / 3'600'000) + "h";
+  if (ms % 60'000 == 0) return std::to_string(ms / 60'000) + "m";
+  if (ms % 1000 == 0) return std::to_string(ms / 1000) + "s";
+  return std::to_string(ms) + "ms";
+}
+
+std::optional<int64_t> ParseDuration(const std::string& text) {
+  size_t used = 0;
+  double value;
+  try {
+    value = std::stod(text, &used);
+  } catch (...) {
+    return std::nullopt;
+  }
+  std::string unit = text.substr(used);
+  double ms;
+  if (unit == "ms") ms = value;
+  else if (unit == "s" || unit.empty()) ms = value * 1000;
+  else if (unit == "m") ms = value * 60'000;
+  else if (unit == "h") ms = value * 3'600'000;
+  else return std::nullopt;
+  if (ms <= 0 || ms > 30.0 * 24 * 3'600'000) return std::nullopt;
+  return static_cast<int64_t>(ms);
+}
 
 bool IsSensitiveName(const std::string& name) {
   std::string upper = name;
@@ -270,7 +301,14 @@ Result<SessionRecord> SessionManager::Create(CreateRequest req) {
   rec.mode = req.mode.value_or(adapter->default_mode());
   rec.command = req.command;
   rec.parent_id = req.parent_id;
-  rec.context = ComposeContext(specs, rec.prompt);
+  // A continued conversation already holds the specs: deliver the new prompt alone.
+  rec.context = req.resume_conversation ? ComposeContext({}, rec.prompt) : ComposeContext(specs, rec.prompt);
+  if (req.resume_conversation) rec.metadata["resume_conversation"] = *req.resume_conversation;
+  if (req.fallback_fresh) rec.metadata["fallback"] = "fresh";
+  if (req.timeout_ms) {
+    if (*req.timeout_ms <= 0) return Error::InvalidArgument("bad_timeout", "timeout must be positive");
+    rec.metadata["timeout_ms"] = std::to_string(*req.timeout_ms);
+  }
   for (const auto& [k, v] : req.env) {
     if (IsSensitiveName(k)) secret_env_[rec.id][k] = v;
     else rec.env[k] = v;
@@ -336,8 +374,11 @@ std::vector<std::string> SessionManager::BuildEnv(const SessionRecord& rec, cons
 Result<SessionRecord> SessionManager::Start(const std::string& id_or_prefix) {
   auto got = Get(id_or_prefix);
   if (!got.ok()) return got.error();
-  SessionRecord rec = std::move(*got);
-  if (auto t = Transition(rec.status, SessionAction::kStart); !t.ok()) return t.error();
+  return Launch(std::move(*got), SessionAction::kStart, "started");
+}
+
+Result<SessionRecord> SessionManager::Launch(SessionRecord rec, SessionAction action, const std::string& event_type) {
+  if (auto t = Transition(rec.status, action); !t.ok()) return t.error();
   const Adapter* adapter = adapters_.Find(rec.tool);
   if (!adapter) return Error::Unavailable("unknown_tool", "this daemon has no adapter for tool '" + rec.tool + "'");
   auto plan = adapter->Plan(rec, path_env());
@@ -368,6 +409,19 @@ Result<SessionRecord> SessionManager::Start(const std::string& id_or_prefix) {
   live->pid = proc->pid;
   live->started_mono = MonotonicMs();
   live->parser = adapter->NewParser(rec);
+  // Usage so far: this session's own (a resumed interrupted session has some) and its
+  // conversation's (for a continue: the parent's running totals).
+  live->base_own = rec.usage.value_or(Usage{});
+  live->base_own_cost = rec.cost_usd.value_or(0);
+  if (rec.conversation_usage || rec.conversation_cost_usd) {
+    live->base_conv = rec.conversation_usage.value_or(Usage{});
+    live->base_conv_cost = rec.conversation_cost_usd.value_or(0);
+  } else if (rec.metadata.count("resume_conversation") && rec.parent_id) {
+    if (auto parent = store_.GetSession(*rec.parent_id); parent.ok()) {
+      live->base_conv = parent->conversation_usage.value_or(parent->usage.value_or(Usage{}));
+      live->base_conv_cost = parent->conversation_cost_usd.value_or(parent->cost_usd.value_or(0));
+    }
+  }
   auto secrets = Redactor::SecretsFromEnv(opts.env);
   auto add_output = [&](UniqueFd fd, const char* level) {
     auto out = std::make_unique<Output>();
@@ -387,12 +441,15 @@ Result<SessionRecord> SessionManager::Start(const std::string& id_or_prefix) {
 
   rec.command = plan->argv;
   rec.pid = proc->pid;
+  if (plan->agent_session_id) rec.agent_session_id = plan->agent_session_id;
   rec.started_at = NowMs();
   live->rec = rec;
   Live& ref = *live;
   live_[rec.id] = std::move(live);
-  auto result = ApplyTransition(ref.rec, SessionAction::kStart, "started",
-                                {{"pid", proc->pid}, {"command", rec.command}, {"pty", opts.use_pty}});
+  nlohmann::json started_payload = {{"pid", proc->pid}, {"command", rec.command}, {"pty", opts.use_pty}};
+  if (auto it = rec.metadata.find("resume_conversation"); it != rec.metadata.end())
+    started_payload["resume_conversation"] = it->second;
+  auto result = ApplyTransition(ref.rec, action, event_type, started_payload);
   if (!result.ok()) {
     spdlog::error("session {}: could not record start: {}", rec.id, result.error().message);
     ref.stop_requested = true;
@@ -418,7 +475,133 @@ Result<SessionRecord> SessionManager::Start(const std::string& id_or_prefix) {
     }
   }
   for (auto& out : ref.outputs) StartRead(ref, *out);
+  if (auto it = ref.rec.metadata.find("timeout_ms"); it != ref.rec.metadata.end()) {
+    int64_t timeout_ms = std::stoll(it->second);
+    ref.timeout_timer = std::make_unique<asio::steady_timer>(io_, std::chrono::milliseconds(timeout_ms));
+    std::string sid = ref.rec.id;
+    ref.timeout_timer->async_wait([this, sid, timeout_ms](const boost::system::error_code& ec) {
+      if (ec) return;
+      auto it = live_.find(sid);
+      if (it == live_.end() || it->second->stop_requested) return;
+      Live& l = *it->second;
+      spdlog::info("session {}: timed out after {} ms; stopping it", sid, timeout_ms);
+      int64_t now = NowMs();
+      nlohmann::json payload = {{"timeout_ms", timeout_ms}};
+      if (l.parser && l.parser->report().error) payload["last_agent_message"] = *l.parser->report().error;
+      store_.Post([sid, payload, now](SQLite::Database& db) { Store::InsertEvent(db, sid, "timeout", payload, now); });
+      EventRecord e{0, sid, "timeout", payload, now};
+      Broadcast(sid, [&](SessionObserver* o) { o->OnEvent(e); });
+      BeginStop(l, SessionAction::kFail, "timed out after " + FormatDuration(timeout_ms), options_.timeout_grace_ms);
+    });
+  }
   return result;
+}
+
+Result<SessionRecord> SessionManager::Continue(const std::string& id_or_prefix, const std::optional<std::string>& prompt,
+                                               bool fallback_fresh) {
+  auto parent = Get(id_or_prefix);
+  if (!parent.ok()) return parent.error();
+  if (!IsTerminal(parent->status))
+    return Error::Conflict("session_running", "session " + parent->id + " is " + std::string(ToString(parent->status)) +
+                                                  "; continue its conversation once it has ended");
+  const Adapter* adapter = adapters_.Find(parent->tool);
+  if (!adapter || !adapter->SupportsResume())
+    return Error::Conflict("no_conversation", "the " + parent->tool + " tool has no conversation to continue");
+  if (!parent->agent_session_id)
+    return Error::Conflict("no_conversation", "session " + parent->id +
+                                                  " never reported a conversation id (did the agent start?); use retry");
+  CreateRequest req;
+  req.tool = parent->tool;
+  req.mode = parent->mode;
+  req.project_path = parent->project_path;
+  req.spec_ids = parent->spec_ids;
+  req.prompt = prompt && !prompt->empty() ? *prompt : std::string("Continue.");
+  req.env = parent->env;
+  if (auto it = secret_env_.find(parent->id); it != secret_env_.end())
+    for (const auto& [k, v] : it->second) req.env[k] = v;
+  req.parent_id = parent->id;
+  req.resume_conversation = parent->agent_session_id;
+  req.fallback_fresh = fallback_fresh;
+  if (auto it = parent->metadata.find("timeout_ms"); it != parent->metadata.end()) req.timeout_ms = std::stoll(it->second);
+  auto rec = Create(std::move(req));
+  if (!rec.ok()) return rec.error();
+  auto started = Start(rec->id);
+  if (!started.ok()) (void)Delete(rec->id);
+  return started;
+}
+
+Result<SessionRecord> SessionManager::Retry(const std::string& id_or_prefix) {
+  auto parent = Get(id_or_prefix);
+  if (!parent.ok()) return parent.error();
+  if (parent->status != SessionStatus::kFailed && parent->status != SessionStatus::kCancelled &&
+      parent->status != SessionStatus::kInterrupted && parent->status != SessionStatus::kCompleted)
+    return Error::Conflict("illegal_transition", "cannot retry a " + std::string(ToString(parent->status)) +
+                                                     " session; it has not ended");
+  CreateRequest req;
+  req.tool = parent->tool;
+  req.mode = parent->mode;
+  req.project_path = parent->project_path;
+  req.spec_ids = parent->spec_ids;
+  req.prompt = parent->prompt;
+  req.command = parent->tool == "shell" ? parent->command : std::vector<std::string>{};
+  req.env = parent->env;
+  if (auto it = secret_env_.find(parent->id); it != secret_env_.end())
+    for (const auto& [k, v] : it->second) req.env[k] = v;
+  req.parent_id = parent->id;
+  if (auto it = parent->metadata.find("timeout_ms"); it != parent->metadata.end()) req.timeout_ms = std::stoll(it->second);
+  auto rec = Create(std::move(req));
+  if (!rec.ok()) return rec.error();
+  auto started = Start(rec->id);
+  if (!started.ok()) (void)Delete(rec->id);
+  return started;
+}
+
+void SessionManager::HandleLostConversation(const SessionRecord& rec, const std::string& agent_message) {
+  std::string conversation = rec.metadata.count("resume_conversation") ? rec.metadata.at("resume_conversation") : "?";
+  nlohmann::json payload = {{"reason", "conversation_not_found"}, {"conversation", conversation},
+                            {"agent_message", agent_message}};
+  std::optional<std::string> fallback_id;
+  if (rec.metadata.count("fallback") && rec.metadata.at("fallback") == "fresh" && rec.parent_id) {
+    // A fresh conversation seeded with what the lost one was given: the parent's context, then the
+    // new prompt.
+    auto parent = store_.GetSession(*rec.parent_id);
+    if (parent.ok()) {
+      CreateRequest req;
+      req.tool = rec.tool;
+      req.mode = rec.mode;
+      req.project_path = rec.project_path;
+      req.spec_ids = rec.spec_ids;
+      req.prompt = rec.prompt;
+      req.env = rec.env;
+      if (auto it = secret_env_.find(rec.id); it != secret_env_.end())
+        for (const auto& [k, v] : it->second) req.env[k] = v;
+      req.parent_id = rec.id;
+      auto fresh = Create(std::move(req));
+      if (fresh.ok()) {
+        // Seed: the earlier context, then what this run was asked.
+        SessionRecord seeded = *fresh;
+        seeded.context = parent->context + "\n\n## Earlier conversation lost; continue from here\n\n" + rec.context;
+        seeded.metadata["fallback_from"] = rec.id;
+        (void)store_.Write([&](SQLite::Database& db) { Store::UpdateSession(db, seeded); });
+        auto started = Start(seeded.id);
+        if (started.ok()) fallback_id = seeded.id;
+      }
+    }
+  }
+  if (fallback_id) payload["fallback_session_id"] = *fallback_id;
+  int64_t now = NowMs();
+  std::string id = rec.id;
+  (void)store_.Write([&](SQLite::Database& db) {
+    Store::InsertEvent(db, id, "error", payload, now);
+    if (fallback_id) {
+      SQLite::Statement up(db, "INSERT OR REPLACE INTO session_metadata (session_id, key, value) VALUES (?, 'fallback_session_id', ?)");
+      up.bind(1, id);
+      up.bind(2, *fallback_id);
+      up.exec();
+    }
+  });
+  EventRecord e{0, id, "error", payload, now};
+  Broadcast(id, [&](SessionObserver* o) { o->OnEvent(e); });
 }
 
 Result<SessionRecord> SessionManager::Pause(const std::string& id_or_prefix) {
@@ -437,11 +620,21 @@ Result<SessionRecord> SessionManager::Resume(const std::string& id_or_prefix) {
   if (!got.ok()) return got.error();
   auto it = live_.find(got->id);
   if (it == live_.end()) {
-    if (got->status == SessionStatus::kInterrupted)
-      return Error::Conflict("resume_unsupported",
-                             "session " + got->id + " was interrupted; resuming its conversation comes with the "
-                             "adapters' conversation resume (`agentmux session continue`)");
-    return Transition(got->status, SessionAction::kResume).error();
+    if (got->status != SessionStatus::kInterrupted) return Transition(got->status, SessionAction::kResume).error();
+    const Adapter* adapter = adapters_.Find(got->tool);
+    if (!adapter || !adapter->SupportsResume() || !got->agent_session_id)
+      return Error::Conflict("no_conversation",
+                             "session " + got->id + " was interrupted, but its agent (" + got->tool +
+                                 ") left no conversation to resume; start it again with `agentmux retry " +
+                                 got->id.substr(0, 13) + "`");
+    SessionRecord rec = std::move(*got);
+    rec.metadata["resume_conversation"] = *rec.agent_session_id;
+    rec.context = "Your previous run was interrupted before it finished. Continue the task where you left off.\n";
+    rec.error.reset();
+    rec.ended_at.reset();
+    rec.exit_code.reset();
+    rec.signal.reset();
+    return Launch(std::move(rec), SessionAction::kResume, "resumed_conversation");
   }
   Live& live = *it->second;
   if (live.rec.status != SessionStatus::kPaused) return Transition(live.rec.status, SessionAction::kResume).error();
@@ -472,14 +665,19 @@ Result<SessionRecord> SessionManager::Stop(const std::string& id_or_prefix, std:
   }
   Live& live = *it->second;
   if (auto t = Transition(live.rec.status, SessionAction::kStop); !t.ok()) return t.error();
-  int64_t grace = std::max<int64_t>(0, grace_ms.value_or(options_.default_grace_ms));
   if (live.stop_requested) return live.rec;  // already on its way down
+  BeginStop(live, SessionAction::kStop, "stopped by request",
+            std::max<int64_t>(0, grace_ms.value_or(options_.default_grace_ms)));
+  return live.rec;
+}
+
+void SessionManager::BeginStop(Live& live, SessionAction action, const std::string& reason, int64_t grace_ms) {
   live.stop_requested = true;
-  live.stop_action = SessionAction::kStop;
-  live.stop_reason = "stopped by request";
+  live.stop_action = action;
+  live.stop_reason = reason;
   SignalGroup(live, SIGTERM);
   if (live.rec.status == SessionStatus::kPaused) SignalGroup(live, SIGCONT);  // a stopped process cannot handle SIGTERM
-  live.kill_timer = std::make_unique<asio::steady_timer>(io_, std::chrono::milliseconds(grace));
+  live.kill_timer = std::make_unique<asio::steady_timer>(io_, std::chrono::milliseconds(grace_ms));
   std::string sid = live.rec.id;
   live.kill_timer->async_wait([this, sid](const boost::system::error_code& ec) {
     if (ec) return;
@@ -488,7 +686,6 @@ Result<SessionRecord> SessionManager::Stop(const std::string& id_or_prefix, std:
     spdlog::info("session {}: grace period over, SIGKILL to the process group", sid);
     SignalGroup(*it->second, SIGKILL);
   });
-  return live.rec;
 }
 
 Status SessionManager::Delete(const std::string& id_or_prefix) {
@@ -601,6 +798,10 @@ void SessionManager::EmitChunk(Live& live, const std::string& level, std::string
   store_.AppendLog(ptr);
   live.uncommitted.push_back(ptr);
   Broadcast(live.rec.id, [&](SessionObserver* o) { o->OnLog(ptr); });
+  if (level == "stderr") {
+    live.stderr_tail += ptr->data;
+    if (live.stderr_tail.size() > 8192) live.stderr_tail.erase(0, live.stderr_tail.size() - 8192);
+  }
   if (live.parser && level != "stderr" && live.parser->Feed(ptr->data)) ApplyReport(live);
 }
 
@@ -608,10 +809,22 @@ void SessionManager::ApplyReport(Live& live) {
   const AgentReport& r = live.parser->report();
   SessionRecord& rec = live.rec;
   bool new_conversation = r.agent_session_id && rec.agent_session_id != r.agent_session_id;
-  bool new_usage = r.usage && (!rec.usage || rec.usage->total() != r.usage->total() || rec.cost_usd != r.cost_usd);
+  std::optional<Usage> before_usage = rec.usage;
+  std::optional<double> before_cost = rec.cost_usd;
   if (r.agent_session_id) rec.agent_session_id = r.agent_session_id;
-  if (r.usage) rec.usage = r.usage;
-  if (r.cost_usd) rec.cost_usd = r.cost_usd;
+  // What this run used: a cumulative figure includes the conversation's earlier runs.
+  if (r.usage) {
+    Usage run = r.usage_cumulative ? *r.usage - live.base_conv : *r.usage;
+    rec.usage = live.base_own + run;
+    rec.conversation_usage = live.base_conv + run;
+  }
+  if (r.cost_usd) {
+    double run = r.cost_cumulative ? std::max(0.0, *r.cost_usd - live.base_conv_cost) : *r.cost_usd;
+    rec.cost_usd = live.base_own_cost + run;
+    rec.conversation_cost_usd = live.base_conv_cost + run;
+  }
+  bool new_usage = (r.usage && (!before_usage || before_usage->total() != rec.usage->total())) ||
+                   (r.cost_usd && before_cost != rec.cost_usd);
   if (r.num_turns) rec.num_turns = r.num_turns;
   if (r.is_error.value_or(false) && r.error) rec.error = r.error;
   if (r.model) rec.metadata["model"] = *r.model;
@@ -621,11 +834,15 @@ void SessionManager::ApplyReport(Live& live) {
   SessionRecord snapshot = rec;
   nlohmann::json usage_payload;
   if (new_usage) {
-    usage_payload = {{"input_tokens", r.usage->input_tokens},
-                     {"output_tokens", r.usage->output_tokens},
-                     {"cache_read_tokens", r.usage->cache_read_tokens},
-                     {"cache_creation_tokens", r.usage->cache_creation_tokens},
-                     {"cost_usd", r.cost_usd ? nlohmann::json(*r.cost_usd) : nlohmann::json(nullptr)},
+    Usage own = rec.usage.value_or(Usage{});
+    usage_payload = {{"input_tokens", own.input_tokens},
+                     {"output_tokens", own.output_tokens},
+                     {"cache_read_tokens", own.cache_read_tokens},
+                     {"cache_creation_tokens", own.cache_creation_tokens},
+                     {"cost_usd", rec.cost_usd ? nlohmann::json(*rec.cost_usd) : nlohmann::json(nullptr)},
+                     {"conversation_token_count", rec.conversation_usage ? nlohmann::json(rec.conversation_usage->total()) : nlohmann::json(nullptr)},
+                     {"conversation_cost_usd", rec.conversation_cost_usd ? nlohmann::json(*rec.conversation_cost_usd) : nlohmann::json(nullptr)},
+                     {"reported_cumulative", r.usage_cumulative},
                      {"num_turns", r.num_turns ? nlohmann::json(*r.num_turns) : nlohmann::json(nullptr)},
                      {"is_error", r.is_error.value_or(false)}};
   }
@@ -726,13 +943,20 @@ void SessionManager::Finish(Live& live) {
   rec.ended_at = NowMs();
   rec.duration_ms = MonotonicMs() - live.started_mono;
   bool agent_error = live.parser && live.parser->report().is_error.value_or(false);
+  std::optional<std::string> lost_conversation;
 
   SessionAction action;
   std::string event_type;
   nlohmann::json payload = {{"exit_code", exit.exit_code ? nlohmann::json(*exit.exit_code) : nlohmann::json(nullptr)},
                             {"signal", rec.signal ? nlohmann::json(*rec.signal) : nlohmann::json(nullptr)},
                             {"duration_ms", *rec.duration_ms}};
-  if (live.stop_requested) {
+  if (live.stop_requested && live.stop_action == SessionAction::kFail) {
+    action = SessionAction::kFail;  // e.g. --timeout: the agent did not finish, nobody cancelled it
+    event_type = "failed";
+    rec.error = live.stop_reason;
+    if (live.parser && live.parser->report().error) *rec.error += " (the agent last said: " + *live.parser->report().error + ")";
+    payload["reason"] = *rec.error;
+  } else if (live.stop_requested) {
     action = live.stop_action.value_or(SessionAction::kStop);
     event_type = action == SessionAction::kInterrupt ? "interrupted" : "cancelled";
     payload["reason"] = live.stop_reason;
@@ -742,6 +966,19 @@ void SessionManager::Finish(Live& live) {
   } else {
     action = SessionAction::kFail;
     event_type = "failed";
+    if (rec.metadata.count("resume_conversation")) {
+      const Adapter* adapter = adapters_.Find(rec.tool);
+      std::string said = live.parser && live.parser->report().error ? *live.parser->report().error : "";
+      if (adapter && adapter->ConversationNotFound(said, live.stderr_tail)) {
+        lost_conversation = said.empty() ? live.stderr_tail : said;
+        rec.error = "the agent no longer knows conversation " + rec.metadata["resume_conversation"] +
+                    (rec.metadata.count("fallback") ? "; a fresh conversation seeded with the earlier context was started"
+                                                    : "; continue with --fallback fresh to start a fresh conversation "
+                                                      "seeded with the earlier context") +
+                    " (agent: " + lost_conversation->substr(0, 300) + ")";
+        agent_error = true;
+      }
+    }
     if (agent_error) payload["reason"] = rec.error.value_or("the agent reported an error");
     else if (exit.signal) rec.error = "killed by " + *rec.signal;
     else rec.error = "exited with code " + std::to_string(exit.exit_code.value_or(-1));
@@ -778,6 +1015,7 @@ void SessionManager::Finish(Live& live) {
     auto node = live_.extract(id);  // keep Live alive until the end of this scope
     Broadcast(id, [&](SessionObserver* o) { o->OnStatus(copy); });
     BroadcastEvents(id, first_event - 1);
+    if (lost_conversation) HandleLostConversation(copy, *lost_conversation);
   }
 }
 

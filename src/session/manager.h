@@ -39,6 +39,11 @@ struct CreateRequest {
   std::map<std::string, std::string> env;  // --env KEY=VAL
   std::optional<std::string> parent_id;
   unsigned short cols = 0, rows = 0;     // initial PTY size (0 = 120x40)
+  std::optional<int64_t> timeout_ms;     // end the session (stop ladder, status failed) after this long
+  // Continue the agent's conversation with this id (the adapter adds its resume flag). Set by
+  // Continue(); with it, the context delivered is the prompt alone.
+  std::optional<std::string> resume_conversation;
+  bool fallback_fresh = false;           // if the agent no longer knows the conversation, start afresh
 };
 
 // Receives a session's output, status changes and events, on the loop thread. Observers must
@@ -54,6 +59,7 @@ class SessionObserver {
 struct ManagerOptions {
   int64_t default_grace_ms = 10'000;  // stop: SIGTERM → SIGKILL
   int64_t drain_ms = 2'000;           // after the leader exits, how long stray holders of the output may keep it open
+  int64_t timeout_grace_ms = 5'000;   // --timeout: SIGTERM → SIGKILL
   size_t max_pending_log_bytes = 64u << 20;  // store queue size at which PTY reads pause (backpressure)
   bool kill_on_destroy = true;        // the destructor SIGKILLs live process groups (tests turn it off to play a crash)
 };
@@ -80,7 +86,16 @@ class SessionManager {
   // binary_not_found (the session stays pending), spawn failures.
   Result<SessionRecord> Start(const std::string& id);
   Result<SessionRecord> Pause(const std::string& id);   // SIGSTOP to the process group
-  Result<SessionRecord> Resume(const std::string& id);  // SIGCONT to the process group
+  // paused → running: SIGCONT to the process group. interrupted → running: relaunches the agent
+  // resuming its conversation (event resumed_conversation). Errors: illegal_transition,
+  // no_conversation (the agent never reported a conversation id, or its adapter cannot resume).
+  Result<SessionRecord> Resume(const std::string& id);
+  // A new session (parent_id = id, same tool, mode, project, specs and kept env) that resumes the
+  // agent's conversation with `prompt`; started at once. Errors: session_not_found, no_conversation,
+  // session_running (continue an ended session).
+  Result<SessionRecord> Continue(const std::string& id, const std::optional<std::string>& prompt, bool fallback_fresh);
+  // A new session with the same fields (parent_id = id), started at once (failed|cancelled|interrupted).
+  Result<SessionRecord> Retry(const std::string& id);
   // pending → cancelled at once; running/paused: SIGTERM (and SIGCONT) to the group, SIGKILL after
   // `grace_ms`. Returns at once; the session becomes cancelled when the process is gone.
   Result<SessionRecord> Stop(const std::string& id, std::optional<int64_t> grace_ms);
@@ -113,6 +128,11 @@ class SessionManager {
   struct Live;
   struct Output;
 
+  Result<SessionRecord> Launch(SessionRecord rec, SessionAction action, const std::string& event_type);
+  void BeginStop(Live& live, SessionAction action, const std::string& reason, int64_t grace_ms);
+  // After a resumed run failed because the agent no longer knows the conversation: records why and,
+  // when asked, starts a fresh session seeded with the earlier context.
+  void HandleLostConversation(const SessionRecord& rec, const std::string& agent_message);
   Result<SessionRecord> ApplyTransition(SessionRecord& rec, SessionAction action, const std::string& event_type,
                                         nlohmann::json payload);
   void Broadcast(const std::string& id, const std::function<void(SessionObserver*)>& fn);
@@ -141,6 +161,10 @@ class SessionManager {
   std::map<std::string, std::map<std::string, std::string>> secret_env_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
+
+// "90s", "5m", "1.5h", "1500ms", "30" (seconds) → milliseconds; nullopt when malformed or ≤ 0.
+std::optional<int64_t> ParseDuration(const std::string& text);
+std::string FormatDuration(int64_t ms);
 
 // True for variable names that look like secrets: *KEY*, *TOKEN*, *SECRET*, *PASSWORD* (any case).
 bool IsSensitiveName(const std::string& name);

@@ -36,6 +36,14 @@ nlohmann::json ToJson(const SessionRecord& s, bool with_context) {
       {"cache_read_tokens", s.usage ? json(s.usage->cache_read_tokens) : json(nullptr)},
       {"cache_creation_tokens", s.usage ? json(s.usage->cache_creation_tokens) : json(nullptr)},
       {"cost_usd", opt(s.cost_usd)},
+      {"conversation", s.conversation_usage || s.conversation_cost_usd
+                           ? json{{"token_count", s.conversation_usage ? json(s.conversation_usage->total()) : json(nullptr)},
+                                  {"input_tokens", s.conversation_usage ? json(s.conversation_usage->input_tokens) : json(nullptr)},
+                                  {"output_tokens", s.conversation_usage ? json(s.conversation_usage->output_tokens) : json(nullptr)},
+                                  {"cache_read_tokens", s.conversation_usage ? json(s.conversation_usage->cache_read_tokens) : json(nullptr)},
+                                  {"cache_creation_tokens", s.conversation_usage ? json(s.conversation_usage->cache_creation_tokens) : json(nullptr)},
+                                  {"cost_usd", opt(s.conversation_cost_usd)}}
+                           : json(nullptr)},
       {"num_turns", opt(s.num_turns)},
       {"agent_session_id", opt(s.agent_session_id)},
       {"parent_id", opt(s.parent_id)},

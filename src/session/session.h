@@ -25,6 +25,16 @@ struct Usage {
   int64_t cache_read_tokens = 0;
   int64_t cache_creation_tokens = 0;
   int64_t total() const { return input_tokens + output_tokens + cache_read_tokens + cache_creation_tokens; }
+  Usage operator+(const Usage& o) const {
+    return {input_tokens + o.input_tokens, output_tokens + o.output_tokens, cache_read_tokens + o.cache_read_tokens,
+            cache_creation_tokens + o.cache_creation_tokens};
+  }
+  // Component-wise difference, never below zero.
+  Usage operator-(const Usage& o) const {
+    auto sub = [](int64_t a, int64_t b) { return a > b ? a - b : 0; };
+    return {sub(input_tokens, o.input_tokens), sub(output_tokens, o.output_tokens),
+            sub(cache_read_tokens, o.cache_read_tokens), sub(cache_creation_tokens, o.cache_creation_tokens)};
+  }
 };
 
 struct SessionRecord {
@@ -41,8 +51,11 @@ struct SessionRecord {
   std::optional<int64_t> started_at;  // ms since epoch, UTC
   std::optional<int64_t> ended_at;
   std::optional<int64_t> duration_ms;
-  std::optional<Usage> usage;          // from the agent's structured output
-  std::optional<double> cost_usd;
+  std::optional<Usage> usage;          // this session's own usage, from the agent's structured output
+  std::optional<double> cost_usd;      // this session's own cost
+  // The agent conversation's running totals (this session and the sessions it resumed).
+  std::optional<Usage> conversation_usage;
+  std::optional<double> conversation_cost_usd;
   std::optional<int64_t> num_turns;
   std::optional<std::string> agent_session_id;  // the agent's own conversation id
   std::optional<std::string> parent_id;

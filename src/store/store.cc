@@ -122,7 +122,8 @@ constexpr const char* kSessionColumns =
     "id, project_path, prompt, tool, mode, status, exit_code, signal, pid, started_at, ended_at, "
     "duration_ms, input_tokens, output_tokens, cache_read_tokens, cache_creation_tokens, cost_usd, "
     "num_turns, agent_session_id, parent_id, command, env, context, error, log_seq, log_bytes, created_at, "
-    "updated_at, archived_at, token_count";
+    "updated_at, archived_at, token_count, conversation_input_tokens, conversation_output_tokens, "
+    "conversation_cache_read_tokens, conversation_cache_creation_tokens, conversation_cost_usd";
 
 // Binds columns 2.. of kSessionColumns (everything after id) starting at parameter `first`.
 void BindSessionFields(Statement& st, int first, const SessionRecord& s) {
@@ -160,6 +161,15 @@ void BindSessionFields(Statement& st, int first, const SessionRecord& s) {
   st.bind(i++, Rfc3339(s.updated_at));
   BindTime(st, i++, s.archived_at);
   s.usage ? st.bind(i++, s.usage->total()) : st.bind(i++);
+  if (s.conversation_usage) {
+    st.bind(i++, s.conversation_usage->input_tokens);
+    st.bind(i++, s.conversation_usage->output_tokens);
+    st.bind(i++, s.conversation_usage->cache_read_tokens);
+    st.bind(i++, s.conversation_usage->cache_creation_tokens);
+  } else {
+    for (int k = 0; k < 4; ++k) st.bind(i++);
+  }
+  s.conversation_cost_usd ? st.bind(i++, *s.conversation_cost_usd) : st.bind(i++);
 }
 
 SessionRecord ReadSessionRow(Database& db, Statement& q) {
@@ -198,6 +208,11 @@ SessionRecord ReadSessionRow(Database& db, Statement& q) {
   s.archived_at = OptTime(q.getColumn(i++));
   // Legacy rows carry only token_count.
   if (!s.usage && !q.getColumn(i).isNull()) s.usage = Usage{q.getColumn(i).getInt64(), 0, 0, 0};
+  ++i;
+  auto ci = OptInt(q.getColumn(i++)), co = OptInt(q.getColumn(i++)), ccr = OptInt(q.getColumn(i++)),
+       ccc = OptInt(q.getColumn(i++));
+  if (ci || co || ccr || ccc) s.conversation_usage = Usage{ci.value_or(0), co.value_or(0), ccr.value_or(0), ccc.value_or(0)};
+  if (!q.getColumn(i).isNull()) s.conversation_cost_usd = q.getColumn(i).getDouble();
 
   Statement specs(db, "SELECT spec_id FROM session_specs WHERE session_id = ? ORDER BY position");
   specs.bind(1, s.id);
@@ -361,7 +376,7 @@ void Store::WriterLoop() {
 
 void Store::InsertSession(Database& db, const SessionRecord& s) {
   Statement st(db, std::string("INSERT INTO sessions (") + kSessionColumns +
-                       ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+                       ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
   st.bind(1, s.id);
   BindSessionFields(st, 2, s);
   st.exec();
@@ -387,9 +402,10 @@ void Store::UpdateSession(Database& db, const SessionRecord& s) {
                "pid=?, started_at=?, ended_at=?, duration_ms=?, input_tokens=?, output_tokens=?, "
                "cache_read_tokens=?, cache_creation_tokens=?, cost_usd=?, num_turns=?, agent_session_id=?, "
                "parent_id=?, command=?, env=?, context=?, error=?, log_seq=?, log_bytes=?, created_at=?, "
-               "updated_at=?, archived_at=?, token_count=? WHERE id=?");
+               "updated_at=?, archived_at=?, token_count=?, conversation_input_tokens=?, conversation_output_tokens=?, "
+               "conversation_cache_read_tokens=?, conversation_cache_creation_tokens=?, conversation_cost_usd=? WHERE id=?");
   BindSessionFields(st, 1, s);
-  st.bind(30, s.id);
+  st.bind(35, s.id);
   if (st.exec() != 1) throw std::runtime_error("session " + s.id + " is not in the database");
   db.exec("DELETE FROM session_metadata WHERE session_id = '" + s.id + "'");
   for (const auto& [k, v] : s.metadata) {
