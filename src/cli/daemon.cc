@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <spdlog/spdlog.h>
 #include <sys/file.h>
+#include <sys/resource.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -88,6 +89,13 @@ Result<std::pair<std::string, int>> ParseListen(const std::string& value) {
 
 int RunDaemon(const Home& home, const DaemonOptions& daemon_options) {
   ::signal(SIGPIPE, SIG_IGN);
+  // Every session holds a PTY master or pipes: lift the soft fd limit to the hard one so a thousand
+  // sessions fit (the default soft limit is 1024).
+  struct rlimit nofile {};
+  if (::getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur < nofile.rlim_max) {
+    nofile.rlim_cur = nofile.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &nofile);
+  }
   // daemon.pid is held (flock) for the daemon's whole life: one daemon per data dir. (daemon.lock
   // is the starters' lock, see cli.cc.)
   int lock_fd = ::open(home.pid_lock().c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
