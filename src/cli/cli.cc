@@ -468,6 +468,12 @@ void PrintSession(const json& s) {
   } else {
     line("cost", "-");
   }
+  if (s["conversation"].is_object()) {
+    const json& c = s["conversation"];
+    char buf[96] = "";
+    if (c["cost_usd"].is_number()) std::snprintf(buf, sizeof buf, ", $%.6f", c["cost_usd"].get<double>());
+    line("conversation", val(c["token_count"]) + " tokens" + buf + " (this session and the ones it continued)");
+  }
   line("turns", val(s["num_turns"]));
   line("conversation id", val(s["agent_session_id"]));
   if (!s["parent_id"].is_null()) line("parent", val(s["parent_id"]));
