@@ -1,0 +1,614 @@
+#!/usr/bin/env node
+// End-to-end test of the web UI against a REAL daemon, in Debian's Chromium driven by
+// playwright-core. Usage: npm run e2e   (env: AGENTMUX_BIN, default ../build/agentmux;
+// E2E_KEEP=1 keeps the temp dirs; E2E_HEADFUL=1 shows the browser when a display exists).
+//
+// It starts `agentmux daemon --home <tmp> --listen 127.0.0.1:0` serving web/dist, opens the
+// tokened URL and works the UI as a person would: create a shell session from the dialog, watch
+// its output, pause/resume/stop, reload mid-run, type into a guided session, replay a finished
+// one, see live status in the list, the spec view, a Claude Code transcript (when the pinned CLI
+// is installed: against tests/fixtures/fake_anthropic.py), delete. Screenshots go to
+// web/test-results/. It asserts the page talked to no host but the daemon. It ends everything
+// it started by pid.
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+
+const WEB = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const REPO = resolve(WEB, '..');
+const BIN = resolve(WEB, process.env.AGENTMUX_BIN || '../build/agentmux');
+const DIST = join(WEB, 'dist');
+const OUT = join(WEB, 'test-results');
+const CHROMIUM = process.env.CHROMIUM_BIN || '/usr/bin/chromium';
+const CLAUDE_BIN_DIR = join(REPO, 'tools', 'agents', 'node_modules', '.bin');
+const FAKE_ANTHROPIC = join(REPO, 'tests', 'fixtures', 'fake_anthropic.py');
+const KEEP = process.env.E2E_KEEP === '1';
+const T0 = Date.now();
+
+let passed = 0;
+let failed = 0;
+const failures = [];
+function ok(name) {
+  passed++;
+  console.log(`  ok   ${name}`);
+}
+function fail(name, err) {
+  failed++;
+  failures.push(name);
+  console.log(`  FAIL ${name}\n       ${String(err?.stack || err).split('\n').slice(0, 6).join('\n       ')}`);
+}
+async function check(name, fn) {
+  try {
+    await fn();
+    ok(name);
+  } catch (e) {
+    fail(name, e);
+  }
+}
+function assert(cond, msg) {
+  if (!cond) throw new Error(msg);
+}
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+async function until(what, fn, timeout = 15000, every = 100) {
+  const end = Date.now() + timeout;
+  let last;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > end) throw new Error(`timed out after ${timeout} ms waiting for ${what}${last ? `: ${last.message}` : ''}`);
+    await sleep(every);
+  }
+}
+
+// ------------------------------------------------------------------ set-up
+if (!existsSync(BIN)) {
+  console.error(`no agentmux binary at ${BIN} (build it, or set AGENTMUX_BIN)`);
+  process.exit(2);
+}
+if (!existsSync(CHROMIUM)) {
+  console.error(`no Chromium at ${CHROMIUM}: apt-get install -y chromium`);
+  process.exit(2);
+}
+if (!existsSync(join(DIST, 'index.html'))) {
+  console.log('web/dist is missing: building it (npm run build)');
+  const r = spawnSync('npm', ['run', 'build'], { cwd: WEB, stdio: 'inherit' });
+  if (r.status !== 0) process.exit(2);
+}
+mkdirSync(OUT, { recursive: true });
+
+const TMP = mkdtempSync('/tmp/amx-e2e-'); // short: unix socket paths are limited to 107 bytes
+const HOME = join(TMP, 'h');
+const USERHOME = join(TMP, 'u');
+const PROJECT = join(TMP, 'proj');
+const PROFILE = join(TMP, 'chromium');
+for (const d of [HOME, USERHOME, join(TMP, 'tmp'), join(PROJECT, 'specs', '001-hello-file'), PROFILE]) mkdirSync(d, { recursive: true });
+writeFileSync(join(PROJECT, 'specs', '001-hello-file', 'README.md'), '---\nstatus: planned\n---\n# Hello file\n\nCreate `hello.txt` with a greeting.\n');
+writeFileSync(join(PROJECT, 'specs', '028-cli-ui.md'), '---\nstatus: in-progress\n---\n# CLI UI modernization\n\nMake the CLI output readable.\n');
+spawnSync('git', ['init', '-q', PROJECT]);
+
+const children = []; // { name, proc }
+let daemon = null;
+let context = null;
+
+// The scripted Anthropic API, when the pinned Claude Code CLI is installed (tools/agents).
+let fakePort = null;
+const haveClaude = existsSync(join(CLAUDE_BIN_DIR, 'claude')) && existsSync(FAKE_ANTHROPIC);
+if (haveClaude) {
+  const fake = spawn('python3', [FAKE_ANTHROPIC, '--port', '0', '--key', 'test'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push({ name: 'fake_anthropic', proc: fake });
+  fakePort = await new Promise((res) => {
+    let buf = '';
+    const t = setTimeout(() => res(null), 10000);
+    fake.stdout.on('data', (d) => {
+      buf += d;
+      const m = /^PORT (\d+)$/m.exec(buf);
+      if (m) {
+        clearTimeout(t);
+        res(Number(m[1]));
+      }
+    });
+  });
+}
+
+const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(AGENTMUX_|ANTHROPIC_|CLAUDE_|LEANSPEC_)/.test(k)));
+Object.assign(env, {
+  AGENTMUX_HOME: HOME,
+  AGENTMUX_WEB_DIR: DIST,
+  HOME: USERHOME,
+  LC_ALL: 'C.UTF-8',
+  PATH: `${haveClaude ? CLAUDE_BIN_DIR + ':' : ''}${process.env.PATH || '/usr/bin:/bin'}`,
+  DISABLE_TELEMETRY: '1',
+  CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+  CLAUDE_CODE_MAX_RETRIES: '0',
+  CLAUDE_CODE_TMPDIR: join(TMP, 'tmp'),
+});
+if (fakePort) Object.assign(env, { ANTHROPIC_BASE_URL: `http://127.0.0.1:${fakePort}`, ANTHROPIC_API_KEY: 'test' });
+
+daemon = spawn(BIN, ['daemon', '--home', HOME, '--listen', '127.0.0.1:0'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+let daemonLog = '';
+daemon.stdout.on('data', (d) => (daemonLog += d));
+daemon.stderr.on('data', (d) => (daemonLog += d));
+
+async function cleanup() {
+  try {
+    await context?.close();
+  } catch {
+    /* already gone */
+  }
+  if (daemon && daemon.exitCode === null) {
+    daemon.kill('SIGTERM');
+    const done = await Promise.race([new Promise((r) => daemon.once('exit', () => r(true))), sleep(10000).then(() => false)]);
+    if (!done) daemon.kill('SIGKILL');
+  }
+  for (const c of children) if (c.proc.exitCode === null) c.proc.kill('SIGTERM');
+  writeFileSync(join(OUT, 'daemon.log'), daemonLog);
+  if (!KEEP) rmSync(TMP, { recursive: true, force: true });
+  else console.log(`kept ${TMP}`);
+}
+const guard = setTimeout(async () => {
+  console.log('FAIL e2e took longer than 240 s: giving up');
+  await cleanup();
+  process.exit(1);
+}, 240000);
+process.on('SIGINT', async () => {
+  await cleanup();
+  process.exit(130);
+});
+
+const info = await until('daemon.json', () => {
+  if (daemon.exitCode !== null) throw new Error(`daemon exited (${daemon.exitCode}): ${daemonLog}`);
+  const j = JSON.parse(readFileSync(join(HOME, 'daemon.json'), 'utf8'));
+  return j.port > 0 && existsSync(join(HOME, 'token')) ? j : null;
+}, 15000);
+const TOKEN = readFileSync(join(HOME, 'token'), 'utf8').trim();
+const ORIGIN = `http://127.0.0.1:${info.port}`;
+console.log(`daemon pid ${daemon.pid} on ${ORIGIN}, home ${HOME}${haveClaude ? `, fake Anthropic on ${fakePort}` : ', no Claude Code CLI (transcript check skipped)'}`);
+
+async function api(method, path, body) {
+  const r = await fetch(ORIGIN + path, {
+    method,
+    headers: { Authorization: `Bearer ${TOKEN}`, 'Content-Type': 'application/json' },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const j = await r.json();
+  if (!r.ok) throw new Error(`${method} ${path}: ${r.status} ${JSON.stringify(j)}`);
+  return j;
+}
+
+// ------------------------------------------------------------------ browser
+context = await chromium.launchPersistentContext(PROFILE, {
+  executablePath: CHROMIUM,
+  headless: process.env.E2E_HEADFUL !== '1',
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  viewport: { width: 1280, height: 800 },
+  colorScheme: 'dark',
+});
+const page = context.pages()[0] ?? (await context.newPage());
+const requests = [];
+page.on('request', (r) => requests.push(r.url()));
+page.on('websocket', (ws) => requests.push(ws.url()));
+const consoleErrors = [];
+page.on('console', (m) => m.type() === 'error' && consoleErrors.push(m.text()));
+page.on('pageerror', (e) => consoleErrors.push(String(e)));
+
+const shot = async (name) => {
+  await sleep(150);
+  await page.screenshot({ path: join(OUT, name), fullPage: false });
+};
+const termText = (sel = '[data-testid=terminal]') => page.locator(`${sel} .xterm-rows`).innerText();
+const termBytes = async () => Number(await page.getByTestId('term-bytes').getAttribute('data-bytes'));
+const badge = () => page.locator('.detail-head .badge').getAttribute('data-status');
+const waitForNewSession = async () => {
+  const before = page.url();
+  await page.waitForURL((u) => /#\/sessions\//.test(u.href) && u.href !== before);
+  return sessionIdFromUrl();
+};
+const wheelToTop = async (want) => {
+  const box = await page.getByTestId('terminal').boundingBox();
+  await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+  for (let i = 0; i < 400; i++) {
+    if (want.test(await termText())) return true;
+    await page.mouse.wheel(0, -2000);
+    await sleep(20);
+  }
+  return false;
+};
+const sessionIdFromUrl = () => decodeURIComponent(new URL(page.url()).hash.replace(/^#\/sessions\//, '').split('?')[0]);
+
+let counterId = null;
+try {
+  await check('opens the tokened URL, keeps the token for the tab and removes it from the address bar', async () => {
+    await page.goto(`${ORIGIN}/?token=${TOKEN}`);
+    await page.locator('h1', { hasText: 'Sessions' }).waitFor();
+    assert(!page.url().includes('token'), `token still in the URL: ${page.url()}`);
+    const stored = await page.evaluate(() => sessionStorage.getItem('agentmux.token'));
+    assert(stored === TOKEN, 'token not in sessionStorage');
+  });
+
+  await check('an empty list tells a new user how to start a session', async () => {
+    await page.getByRole('heading', { name: 'No sessions yet' }).waitFor();
+    const t = await page.locator('.empty-first').innerText();
+    assert(t.includes('agentmux run'), 'no CLI hint');
+    await shot('list-empty.png');
+  });
+
+  await check('the create dialog lists tools with availability and creates and starts a shell session', async () => {
+    await page.getByRole('button', { name: /New session/ }).first().click();
+    const dlg = page.locator('dialog.dialog');
+    await dlg.waitFor();
+    await dlg.locator('.tool-option', { hasText: 'shell' }).waitFor();
+    if (!haveClaude) {
+      await dlg.locator('.tool-option', { hasText: 'claude' }).click();
+      await dlg.locator('.install-hint').waitFor();
+      assert((await dlg.locator('.install-hint').innerText()).includes('install'), 'no install hint for claude');
+    }
+    await dlg.locator('.tool-option', { hasText: 'shell' }).click();
+    await dlg.locator('input[name=project]').fill(PROJECT);
+    await dlg.locator('.spec-option', { hasText: '001-hello-file' }).waitFor();
+    await dlg.locator('.spec-option', { hasText: '028-cli-ui' }).locator('input').check();
+    await dlg.locator('.spec-option', { hasText: '001-hello-file' }).locator('input').check();
+    const order = await dlg.locator('.spec-order .chip').allInnerTexts();
+    assert(order.join(',') === '028-cli-ui,001-hello-file', `spec order ${order}`);
+    await dlg.locator('input[name=command]').fill(`sh -c 'i=0; while [ $i -lt 100000 ]; do i=$((i+1)); echo "tick $i"; sleep 0.1; done'`);
+    await dlg.locator('textarea[name=prompt]').fill('count forever');
+    await shot('create-dialog.png');
+    const navigated = waitForNewSession();
+    await dlg.getByTestId('create-submit').click();
+    counterId = await navigated;
+    const s = await api('GET', `/api/sessions/${counterId}`);
+    assert(s.status === 'running', `status ${s.status}`);
+    assert(JSON.stringify(s.spec_ids) === '["028-cli-ui","001-hello-file"]', `spec_ids ${JSON.stringify(s.spec_ids)}`);
+    assert(s.command[0] === 'sh' && s.command.length === 3, `command ${JSON.stringify(s.command)}`);
+  });
+
+  await check('its output appears in the terminal, live', async () => {
+    await until('tick 3 in the terminal', async () => (await termText()).includes('tick 3'));
+    const n1 = await termBytes();
+    await until('more output', async () => (await termBytes()) > n1 + 20);
+    assert((await badge()) === 'running', 'badge not running');
+  });
+
+  await check('pause stops the output; resume continues it', async () => {
+    await page.getByRole('button', { name: /Pause/ }).click();
+    await until('paused badge', async () => (await badge()) === 'paused');
+    await sleep(300); // anything already in flight
+    const a = await termBytes();
+    const seqA = (await api('GET', `/api/sessions/${counterId}`)).log_seq;
+    await sleep(1200);
+    const b = await termBytes();
+    const seqB = (await api('GET', `/api/sessions/${counterId}`)).log_seq;
+    assert(a === b, `terminal grew while paused: ${a} → ${b}`);
+    assert(seqA === seqB, `log grew while paused: ${seqA} → ${seqB}`);
+    await page.getByRole('button', { name: /Resume/ }).click();
+    await until('running badge', async () => (await badge()) === 'running');
+    await until('output again', async () => (await termBytes()) > b);
+  });
+
+  await check('scrolling up locks the view; "jump to latest" follows again', async () => {
+    await until('enough output to scroll', async () => (await termText()).includes('tick 60'), 20000);
+    const box = await page.getByTestId('terminal').boundingBox();
+    await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
+    await page.mouse.wheel(0, -5000);
+    await page.getByTestId('jump-live').waitFor({ timeout: 5000 });
+    const first = (await termText()).split('\n')[0];
+    await sleep(700);
+    const firstLater = (await termText()).split('\n')[0];
+    assert(first === firstLater, `view moved while locked: "${first}" → "${firstLater}"`);
+    await page.getByTestId('jump-live').click();
+    await page.getByTestId('jump-live').waitFor({ state: 'detached', timeout: 5000 });
+  });
+
+  await shot('detail-running.png');
+
+  await check('a reload mid-run shows the whole output again, then live', async () => {
+    const before = await termBytes();
+    await page.reload();
+    await page.locator('.detail-head').waitFor();
+    assert(!page.url().includes('token'), 'token back in the URL');
+    await until('terminal caught up', async () => (await termBytes()) >= before, 15000);
+    const s = await api('GET', `/api/sessions/${counterId}`);
+    await until('terminal reached the logged bytes', async () => (await termBytes()) >= s.log_bytes, 15000);
+    assert(await wheelToTop(/^tick 1$/m), 'could not scroll to the top of the log');
+    const lines = await termText();
+    assert(/^tick 1$/m.test(lines) && /^tick 2$/m.test(lines), `top of the log: ${lines.slice(0, 80)}`);
+    assert(lines.split('\n').filter((l) => l === 'tick 1').length === 1, 'tick 1 twice');
+    await page.getByTestId('jump-live').click();
+    const n = await termBytes();
+    await until('live after reload', async () => (await termBytes()) > n);
+  });
+
+  await check('stop ends the session (cancelled, SIGTERM)', async () => {
+    await page.getByRole('button', { name: /Stop/ }).click();
+    await until('cancelled badge', async () => (await badge()) === 'cancelled', 15000);
+    const exit = await page.getByTestId('stat-exit').innerText();
+    assert(/SIGTERM|SIGKILL/.test(exit), `exit shows ${exit}`);
+    const s = await api('GET', `/api/sessions/${counterId}`);
+    assert(s.status === 'cancelled', `api says ${s.status}`);
+  });
+
+  let guidedId = null;
+  await check('typing goes to the agent in a guided PTY session', async () => {
+    await page.getByRole('button', { name: /New session/ }).first().click();
+    const dlg = page.locator('dialog.dialog');
+    await dlg.locator('.tool-option', { hasText: 'shell' }).click();
+    await dlg.locator('input[name=project]').fill(PROJECT);
+    await dlg.getByLabel(/Guided/).check();
+    await dlg.locator('input[name=command]').fill('sh');
+    const navigated = waitForNewSession();
+    await dlg.getByTestId('create-submit').click();
+    guidedId = await navigated;
+    await until('running', async () => (await badge()) === 'running');
+    await page.getByTestId('terminal').click();
+    await page.keyboard.type('echo typed-$((6*7))');
+    await page.keyboard.press('Enter');
+    await until('typed output', async () => (await termText()).includes('typed-42'));
+    await page.keyboard.type('exit');
+    await page.keyboard.press('Enter');
+    await until('completed', async () => (await badge()) === 'completed', 10000);
+  });
+
+  let stepsId = null;
+  await check('a finished session replays with its timing: play, pause, seek, 8×', async () => {
+    const s = await api('POST', '/api/sessions', {
+      project_path: PROJECT,
+      spec_ids: ['001'],
+      command: ['sh', '-c', 'for i in 1 2 3 4 5 6 7 8 9 10; do printf "\\033[32mstep %s\\033[0m of 10\\n" $i; sleep 0.2; done'],
+      start: true,
+    });
+    stepsId = s.id;
+    await until('steps completed', async () => (await api('GET', `/api/sessions/${stepsId}`)).status === 'completed', 15000);
+    await page.goto(`${ORIGIN}/#/sessions/${stepsId}`);
+    await page.getByRole('tab', { name: 'Replay' }).click();
+    const play = page.getByTestId('replay-play');
+    await until('replay loaded', async () => !(await play.isDisabled()));
+    const clock = page.getByTestId('replay-clock');
+    const total = (await clock.innerText()).split('/')[1].trim();
+    assert(/^0:0[12]\.\d$/.test(total), `duration ${total}`);
+    await play.click();
+    await until('step 1 replayed', async () => (await termText('[data-testid=replay-terminal]')).includes('step 1 of 10'), 3000);
+    assert(!(await termText('[data-testid=replay-terminal]')).includes('step 10 of 10'), 'all at once: no timing');
+    await sleep(500);
+    await play.click(); // pause
+    const at = await clock.innerText();
+    await sleep(600);
+    assert((await clock.innerText()) === at, 'clock moved while paused');
+    const shown = await termText('[data-testid=replay-terminal]');
+    assert(shown.includes('step 2 of 10') && !shown.includes('step 9 of 10'), `paused at ${at} shows: ${shown.slice(0, 200)}`);
+    // Seek to the end, back to the start, then play at 8×.
+    const seek = page.getByTestId('replay-seek');
+    await seek.fill(String(await seek.getAttribute('max')));
+    await until('end after seek', async () => (await termText('[data-testid=replay-terminal]')).includes('step 10 of 10'), 3000);
+    await seek.fill('0');
+    await until('start after seek back', async () => !(await termText('[data-testid=replay-terminal]')).includes('step 5 of 10'), 3000);
+    await page.getByRole('radio', { name: '8×' }).click();
+    const t0 = Date.now();
+    await play.click();
+    await until('end at 8×', async () => (await termText('[data-testid=replay-terminal]')).includes('step 10 of 10'), 3000);
+    assert(Date.now() - t0 < 1500, `8× took ${Date.now() - t0} ms for ~1.8 s of session`);
+    await shot('detail-replay.png');
+  });
+
+  await check('events timeline shows the lifecycle', async () => {
+    await page.getByRole('tab', { name: 'Events' }).click();
+    await until('events', async () => (await page.locator('.timeline .ev').count()) >= 3);
+    const types = await page.locator('.timeline .ev-type').allInnerTexts();
+    assert(types.includes('created') && types.includes('started') && types.includes('completed'), `events ${types}`);
+  });
+
+  await check('retry starts a new session with the same fields', async () => {
+    const navigated = waitForNewSession();
+    await page.locator('button[data-action=retry]').click();
+    const retryId = await navigated;
+    assert(retryId !== stepsId, 'same session');
+    const r = await api('GET', `/api/sessions/${retryId}`);
+    assert(r.parent_id === stepsId, `parent_id ${r.parent_id}`);
+    assert(JSON.stringify(r.command) === JSON.stringify((await api('GET', `/api/sessions/${stepsId}`)).command), 'different command');
+    await until('retry completed', async () => (await badge()) === 'completed', 10000);
+    await until('its output', async () => (await termText()).includes('step 10 of 10'));
+    await page.locator('.stats a', { hasText: stepsId.slice(0, 13) }).waitFor();
+  });
+
+  await check('the list updates statuses live, without reloading', async () => {
+    const s = await api('POST', '/api/sessions', { project_path: PROJECT, command: ['sh', '-c', 'sleep 1.5; echo done'], start: true });
+    await page.goto(`${ORIGIN}/#/`);
+    const row = page.locator(`tr[data-session-id="${s.id}"]`);
+    await row.waitFor();
+    assert((await row.locator('.badge').getAttribute('data-status')) === 'running', 'not running at first');
+    const sessionsRequests = () => requests.filter((u) => /\/api\/sessions(\?|$)/.test(u)).length;
+    const before = sessionsRequests();
+    await until('row turned completed', async () => (await row.locator('.badge').getAttribute('data-status')) === 'completed', 10000);
+    assert(sessionsRequests() === before, 'the list was refetched to learn the status');
+  });
+
+  await check('list filters by status, tool and spec', async () => {
+    await page.locator('.filters select').first().selectOption('cancelled');
+    await until('filtered', async () => (await page.locator('tbody tr').count()) === 1);
+    assert((await page.locator('tbody tr').getAttribute('data-session-id')) === counterId, 'wrong row');
+    await page.getByRole('button', { name: 'Clear filters' }).click();
+    await page.getByPlaceholder('e.g. 028').fill('001');
+    await page.getByPlaceholder('e.g. 028').press('Enter');
+    await until('spec filter', async () => (await page.locator('tbody tr').count()) >= 1);
+    await page.getByRole('button', { name: 'Clear filters' }).click();
+    await until('all rows', async () => (await page.locator('tbody tr').count()) >= 4);
+  });
+
+  await shot('list-shell.png');
+
+  await check('spec view lists specs with their sessions and prefills "New session"', async () => {
+    await page.goto(`${ORIGIN}/#/specs?project=${encodeURIComponent(PROJECT)}`);
+    const card = page.locator('.spec-card[data-spec-id="001-hello-file"]');
+    await card.waitFor();
+    await until('sessions on the card', async () => (await card.locator('.spec-sessions li').count()) >= 2);
+    const text = await card.innerText();
+    assert(/Session #1/.test(text) && /Session #2/.test(text), `card: ${text}`);
+    await shot('specs.png');
+    await card.getByRole('button', { name: /New session/ }).click();
+    const dlg = page.locator('dialog.dialog');
+    await dlg.waitFor();
+    await until('prefilled spec', async () => (await dlg.locator('.spec-order .chip').allInnerTexts()).join(',') === '001-hello-file');
+    assert((await dlg.locator('input[name=project]').inputValue()) === PROJECT, 'project not prefilled');
+    await page.keyboard.press('Escape');
+    await dlg.waitFor({ state: 'detached' });
+  });
+
+  if (haveClaude) {
+    await check('a Claude Code session shows a readable transcript with usage and cost', async () => {
+      await page.goto(`${ORIGIN}/#/`);
+      await page.getByRole('button', { name: /New session/ }).first().click();
+      const dlg = page.locator('dialog.dialog');
+      const claude = dlg.locator('.tool-option', { hasText: 'claude' });
+      await claude.waitFor();
+      assert(/v\d/.test(await claude.innerText()), `no version: ${await claude.innerText()}`);
+      await claude.click();
+      await dlg.getByLabel(/Autonomous/).check();
+      await dlg.locator('input[name=project]').fill(PROJECT);
+      await dlg.locator('.spec-option', { hasText: '001-hello-file' }).locator('input').check();
+      await dlg.locator('textarea[name=prompt]').fill('Please create hello.txt');
+      const navigated = waitForNewSession();
+      await dlg.getByTestId('create-submit').click();
+      await navigated;
+      await until('claude finished', async () => ['completed', 'failed'].includes(await badge()), 90000, 250);
+      assert((await badge()) === 'completed', `claude session ${await badge()}: ${await page.locator('.alert').allInnerTexts()}`);
+      const tx = page.locator('.transcript');
+      await until('transcript', async () => (await tx.innerText()).includes("I'll create hello.txt."), 10000);
+      await shot('detail-claude.png');
+      const t = await tx.innerText();
+      assert(/Tool call\s+Write/i.test(t), 'no Write tool call');
+      assert(/Tool result/i.test(t), 'no tool result');
+      assert(/Finished/i.test(t) && /Cost\s+\$0\.\d+/i.test(t), 'no result with cost');
+      const conv = await page.locator('.stats').innerText();
+      assert(/[0-9a-f]{8}-[0-9a-f]{4}/.test(conv), 'no conversation id');
+      // Continue the conversation: a new session resumes it (the fake model counts the messages).
+      const firstId = sessionIdFromUrl();
+      await page.locator('button[data-action=continue]').click();
+      const form = page.getByRole('form', { name: 'Continue the conversation' });
+      await form.locator('textarea').fill('And what now?');
+      const navigated2 = waitForNewSession();
+      await form.getByRole('button', { name: 'Continue' }).click();
+      const contId = await navigated2;
+      await until('continued session finished', async () => ['completed', 'failed'].includes(await badge()), 90000, 250);
+      assert((await badge()) === 'completed', `continued session ${await badge()}`);
+      const c = await api('GET', `/api/sessions/${contId}`);
+      assert(c.parent_id === firstId, `parent ${c.parent_id}`);
+      await until('continued transcript', async () => /I see \d+ messages/.test(await page.locator('.transcript').innerText()), 10000);
+      await shot('detail-claude-continued.png');
+    });
+  }
+
+  await check('the list shows every session with status, tool, specs, tokens and cost', async () => {
+    const s = await api('POST', '/api/sessions', { project_path: PROJECT, spec_ids: ['028'], prompt: 'watch the logs', command: ['sleep', '30'], start: true });
+    await page.goto(`${ORIGIN}/#/`);
+    const row = page.locator(`tr[data-session-id="${s.id}"]`);
+    await row.waitFor();
+    assert((await row.locator('.badge').getAttribute('data-status')) === 'running', 'not running');
+    if (haveClaude) {
+      const claudeRow = page.locator('tbody tr', { hasText: 'Please create hello.txt' });
+      const t = await claudeRow.innerText();
+      assert(/\$0\.\d\d/.test(t) && /\d+(\.\d)?k/.test(t), `claude row lacks cost/tokens: ${t}`);
+    }
+    await shot('list.png');
+    await api('POST', `/api/sessions/${s.id}/stop`, { grace_ms: 1000 });
+    await until('stopped row', async () => (await row.locator('.badge').getAttribute('data-status')) === 'cancelled', 10000);
+  });
+
+  await check('delete removes a finished session', async () => {
+    await page.goto(`${ORIGIN}/#/sessions/${guidedId}`);
+    await page.locator('button[data-action=delete]').click();
+    await page.getByRole('group', { name: 'Confirm delete' }).getByRole('button', { name: 'Delete' }).click();
+    await page.waitForURL((u) => !u.hash.includes(guidedId));
+    const r = await fetch(`${ORIGIN}/api/sessions/${guidedId}`, { headers: { Authorization: `Bearer ${TOKEN}` } });
+    assert(r.status === 404, `still there: ${r.status}`);
+  });
+
+  await check('light theme and the theme toggle', async () => {
+    await page.emulateMedia({ colorScheme: 'light' });
+    await page.goto(`${ORIGIN}/#/sessions/${stepsId}`);
+    await page.locator('.detail-head').waitFor();
+    await until('terminal text', async () => (await termText()).includes('step 10'));
+    await shot('detail-light.png');
+    const bg = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    const light = await bg();
+    await page.locator('.theme-toggle').click(); // system → light
+    await page.locator('.theme-toggle').click(); // light → dark
+    const dark = await bg();
+    assert(light !== dark, `toggle did not change the theme (${light})`);
+    await page.locator('.theme-toggle').click(); // back to system
+  });
+
+  await check('phone width: list and detail fit the screen', async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.goto(`${ORIGIN}/#/`);
+    await page.locator('tbody tr').first().waitFor();
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert(overflow <= 0, `list is ${overflow}px wider than the screen`);
+    await shot('list-phone.png');
+    await page.goto(`${ORIGIN}/#/sessions/${counterId}`);
+    await page.locator('.detail-head').waitFor();
+    await until('terminal text', async () => (await termText()).includes('tick'));
+    const overflow2 = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert(overflow2 <= 0, `detail is ${overflow2}px wider than the screen`);
+    await shot('detail-phone.png');
+    await page.setViewportSize({ width: 1280, height: 800 });
+  });
+
+  await check('keyboard: "n" opens the dialog, Tab reaches the controls, Escape closes', async () => {
+    await page.goto(`${ORIGIN}/#/`);
+    await page.locator('tbody tr').first().waitFor();
+    await page.locator('body').click({ position: { x: 5, y: 300 } });
+    await page.keyboard.press('n');
+    await page.locator('dialog.dialog').waitFor();
+    await page.keyboard.press('Escape');
+    await page.locator('dialog.dialog').waitFor({ state: 'detached' });
+    const seen = new Set();
+    for (let i = 0; i < 30; i++) {
+      await page.keyboard.press('Tab');
+      seen.add(await page.evaluate(() => document.activeElement?.textContent?.trim().slice(0, 30) || document.activeElement?.tagName));
+    }
+    assert([...seen].some((t) => /New session/.test(t)), `Tab never reached New session: ${[...seen].join(' | ')}`);
+    assert([...seen].some((t) => /tick|sh|step|sleep/.test(t)), `Tab never reached a session link: ${[...seen].join(' | ')}`);
+  });
+
+  await check('a tab without the token, or with a wrong one, says how to get the URL', async () => {
+    const other = await context.newPage();
+    other.on('request', (r) => requests.push(r.url()));
+    await other.goto(`${ORIGIN}/`);
+    await other.getByText('agentmux ui-url').waitFor();
+    await other.goto(`${ORIGIN}/?token=not-the-token`);
+    await other.getByText('did not accept').waitFor();
+    assert(!other.url().includes('not-the-token'), 'bad token left in the URL');
+    await other.close();
+  });
+
+  await check('the page made no request to any host but the daemon', async () => {
+    const foreign = requests.filter((u) => {
+      const url = new URL(u);
+      if (url.protocol === 'data:' || url.protocol === 'blob:') return false;
+      return url.host !== `127.0.0.1:${info.port}`;
+    });
+    assert(requests.length > 10, 'no requests recorded');
+    assert(foreign.length === 0, `foreign requests: ${foreign.join(', ')}`);
+    assert(!requests.some((u) => u.includes(TOKEN) && !u.includes('?token=')), 'token in a request URL after the first load');
+  });
+
+  await check('no errors in the browser console', async () => {
+    const real = consoleErrors.filter((e) => !/favicon/.test(e));
+    assert(real.length === 0, real.join('\n'));
+  });
+} catch (e) {
+  fail('e2e run', e);
+} finally {
+  clearTimeout(guard);
+  await cleanup();
+}
+
+console.log(`\nscreenshots in ${OUT} · ${((Date.now() - T0) / 1000).toFixed(1)} s`);
+if (failures.length) console.log(`failed: ${failures.join('; ')}`);
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);

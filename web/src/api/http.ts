@@ -1,0 +1,173 @@
+// HTTP client for the daemon's API (same origin). Every call sends the bearer token; every
+// error comes back as an ApiError with the daemon's stable code and message.
+import {
+  chunkFromWire,
+  eventFromWire,
+  sessionFromWire,
+  specFromWire,
+  toolFromWire,
+  type Chunk,
+  type Session,
+  type SessionEvent,
+  type SessionStatus,
+  type Spec,
+  type Tool,
+} from './model';
+import type {
+  ContinueRequest,
+  CreateSessionRequest,
+  EventsPage,
+  LogsPage,
+  SessionsPage,
+  SpecsPage,
+  ToolsPage,
+  WireError,
+  WireHealth,
+  WireSession,
+} from './wire';
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+export interface SessionFilter {
+  status?: SessionStatus | '';
+  tool?: string;
+  spec?: string;
+  project?: string;
+  limit?: number;
+  cursor?: string | null;
+}
+
+type FetchFn = typeof fetch;
+
+export class Api {
+  constructor(
+    private readonly token: string,
+    private readonly base = '',
+    private readonly fetchFn: FetchFn = (...a) => fetch(...a),
+  ) {}
+
+  private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const headers: Record<string, string> = { Authorization: `Bearer ${this.token}`, Accept: 'application/json' };
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    let res: Response;
+    try {
+      res = await this.fetchFn(this.base + path, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        cache: 'no-store',
+        credentials: 'omit',
+      });
+    } catch (e) {
+      throw new ApiError(0, 'network', `cannot reach the agentmux daemon (${(e as Error).message}); is it running?`);
+    }
+    const text = await res.text();
+    let json: unknown = null;
+    if (text) {
+      try {
+        json = JSON.parse(text);
+      } catch {
+        throw new ApiError(res.status, 'bad_response', `the daemon answered ${res.status} with something that is not JSON`);
+      }
+    }
+    if (!res.ok) {
+      const err = (json as WireError | null)?.error;
+      throw new ApiError(res.status, err?.code ?? 'http_' + res.status, err?.message ?? `HTTP ${res.status}`);
+    }
+    return json as T;
+  }
+
+  health(): Promise<WireHealth> {
+    return this.request('GET', '/api/health');
+  }
+
+  async tools(): Promise<Tool[]> {
+    const r = await this.request<ToolsPage>('GET', '/api/tools');
+    return r.tools.map(toolFromWire);
+  }
+
+  async specs(project: string): Promise<{ project: string; specs: Spec[] }> {
+    const r = await this.request<SpecsPage>('GET', `/api/specs?project=${encodeURIComponent(project)}`);
+    return { project: r.project, specs: r.specs.map(specFromWire) };
+  }
+
+  async sessions(f: SessionFilter = {}): Promise<{ sessions: Session[]; nextCursor: string | null }> {
+    const q = new URLSearchParams();
+    if (f.status) q.set('status', f.status);
+    if (f.tool) q.set('tool', f.tool);
+    if (f.spec) q.set('spec', f.spec);
+    if (f.project) q.set('project', f.project);
+    if (f.limit) q.set('limit', String(f.limit));
+    if (f.cursor) q.set('cursor', f.cursor);
+    const qs = q.toString();
+    const r = await this.request<SessionsPage>('GET', '/api/sessions' + (qs ? `?${qs}` : ''));
+    return { sessions: r.sessions.map(sessionFromWire), nextCursor: r.next_cursor ?? null };
+  }
+
+  async session(id: string, withContext = false): Promise<Session> {
+    const w = await this.request<WireSession>('GET', `/api/sessions/${encodeURIComponent(id)}${withContext ? '?context' : ''}`);
+    return sessionFromWire(w);
+  }
+
+  async create(req: CreateSessionRequest): Promise<Session> {
+    return sessionFromWire(await this.request<WireSession>('POST', '/api/sessions', req));
+  }
+
+  private async act(id: string, action: string, body: unknown = {}): Promise<Session> {
+    return sessionFromWire(await this.request<WireSession>('POST', `/api/sessions/${encodeURIComponent(id)}/${action}`, body));
+  }
+  start(id: string) {
+    return this.act(id, 'start');
+  }
+  pause(id: string) {
+    return this.act(id, 'pause');
+  }
+  resume(id: string) {
+    return this.act(id, 'resume');
+  }
+  stop(id: string, graceMs?: number) {
+    return this.act(id, 'stop', graceMs === undefined ? {} : { grace_ms: graceMs });
+  }
+
+  /** A new running session with the same fields (parent_id = id). */
+  async retry(id: string): Promise<Session> {
+    return sessionFromWire(await this.request<WireSession>('POST', `/api/sessions/${encodeURIComponent(id)}/retry`, {}));
+  }
+
+  /** A new running session that resumes the agent's conversation with `prompt`. */
+  async continueConversation(id: string, req: ContinueRequest): Promise<Session> {
+    return sessionFromWire(await this.request<WireSession>('POST', `/api/sessions/${encodeURIComponent(id)}/continue`, req));
+  }
+
+  async remove(id: string): Promise<void> {
+    await this.request('DELETE', `/api/sessions/${encodeURIComponent(id)}`);
+  }
+
+  async events(id: string, afterId?: number): Promise<SessionEvent[]> {
+    const q = afterId ? `?after_id=${afterId}` : '';
+    const r = await this.request<EventsPage>('GET', `/api/sessions/${encodeURIComponent(id)}/events${q}`);
+    return r.events.map(eventFromWire);
+  }
+
+  /** Every chunk after `afterSeq`, page by page, until the page reaches the log's end. */
+  async allLogs(id: string, afterSeq = 0, signal?: { cancelled: boolean }): Promise<Chunk[]> {
+    const out: Chunk[] = [];
+    let after = afterSeq;
+    for (;;) {
+      const page = await this.request<LogsPage>('GET', `/api/sessions/${encodeURIComponent(id)}/logs?after_seq=${after}&format=json`);
+      if (signal?.cancelled) return out;
+      for (const c of page.chunks) out.push(chunkFromWire(c));
+      if (page.chunks.length === 0 || page.last_seq >= page.log_seq) return out;
+      after = page.last_seq;
+    }
+  }
+}

@@ -1,0 +1,211 @@
+// The app's types, and the one place that maps the wire's snake_case to them (seed 000: a
+// session has `specIds: string[]`, always an array, and `prompt?: string | null`; `specId` stays
+// as a deprecated alias for one release cycle).
+import { decodeBase64 } from '../data/base64';
+import type {
+  LogLevel,
+  SessionMode,
+  SessionStatus,
+  WireChunk,
+  WireEvent,
+  WireSession,
+  WireSpec,
+  WireTool,
+} from './wire';
+
+export type { LogLevel, SessionMode, SessionStatus } from './wire';
+
+export interface Session {
+  id: string;
+  projectPath: string;
+  specIds: string[];
+  prompt?: string | null;
+  /** @deprecated use specIds; the first attached spec, or undefined (seed 000). */
+  readonly specId: string | undefined;
+  tool: string;
+  mode: SessionMode;
+  status: SessionStatus;
+  exitCode: number | null;
+  signal: string | null;
+  pid: number | null;
+  startedAt: string | null;
+  endedAt: string | null;
+  durationMs: number | null;
+  tokenCount: number | null;
+  inputTokens: number | null;
+  outputTokens: number | null;
+  cacheReadTokens: number | null;
+  cacheCreationTokens: number | null;
+  costUsd: number | null;
+  /** Running total of the agent conversation (parents' runs included), or null. */
+  conversation: Usage | null;
+  numTurns: number | null;
+  agentSessionId: string | null;
+  parentId: string | null;
+  command: string[];
+  env: Record<string, string>;
+  metadata: Record<string, string>;
+  error: string | null;
+  createdAt: string;
+  updatedAt: string;
+  archivedAt: string | null;
+  logSeq: number;
+  logBytes: number;
+  context?: string | null;
+}
+
+export interface Usage {
+  tokenCount: number | null;
+  inputTokens: number | null;
+  outputTokens: number | null;
+  cacheReadTokens: number | null;
+  cacheCreationTokens: number | null;
+  costUsd: number | null;
+}
+
+export interface Chunk {
+  seq: number;
+  offset: number;
+  timestamp: string;
+  tsMs: number;
+  level: LogLevel;
+  data: Uint8Array;
+}
+
+export interface Tool {
+  name: string;
+  available: boolean;
+  binaryPath: string | null;
+  version: string | null;
+  installHint: string;
+  notes: string[];
+}
+
+export interface Spec {
+  id: string;
+  title: string;
+  status: string | null;
+  path: string;
+}
+
+export interface SessionEvent {
+  id: number | null; // null for events that came over the stream (they carry no id)
+  sessionId: string;
+  eventType: string;
+  data: Record<string, unknown> | null;
+  timestamp: string;
+}
+
+function specIdAlias(this: Session): string | undefined {
+  return this.specIds[0];
+}
+
+/** Adds the deprecated, non-enumerable `specId` getter (JSON and spreads leave it out). */
+export function withSpecIdAlias<T extends Omit<Session, 'specId'>>(s: T): T & Session {
+  if (!Object.getOwnPropertyDescriptor(s, 'specId')) {
+    Object.defineProperty(s, 'specId', { get: specIdAlias, enumerable: false, configurable: true });
+  }
+  return s as T & Session;
+}
+
+const arr = <T>(v: T[] | null | undefined): T[] => (Array.isArray(v) ? v : []);
+const obj = (v: Record<string, string> | null | undefined): Record<string, string> =>
+  v && typeof v === 'object' ? v : {};
+
+export function sessionFromWire(w: WireSession & { spec_id?: string | null }): Session {
+  // spec_ids is always an array on protocol 1; a seed-000-era payload may carry only spec_id.
+  const specIds = Array.isArray(w.spec_ids) ? [...w.spec_ids] : w.spec_id ? [w.spec_id] : [];
+  const s: Omit<Session, 'specId'> = {
+    id: w.id,
+    projectPath: w.project_path,
+    specIds,
+    prompt: w.prompt ?? null,
+    tool: w.tool,
+    mode: w.mode,
+    status: w.status,
+    exitCode: w.exit_code ?? null,
+    signal: w.signal ?? null,
+    pid: w.pid ?? null,
+    startedAt: w.started_at ?? null,
+    endedAt: w.ended_at ?? null,
+    durationMs: w.duration_ms ?? null,
+    tokenCount: w.token_count ?? null,
+    inputTokens: w.input_tokens ?? null,
+    outputTokens: w.output_tokens ?? null,
+    cacheReadTokens: w.cache_read_tokens ?? null,
+    cacheCreationTokens: w.cache_creation_tokens ?? null,
+    costUsd: w.cost_usd ?? null,
+    conversation: w.conversation
+      ? {
+          tokenCount: w.conversation.token_count ?? null,
+          inputTokens: w.conversation.input_tokens ?? null,
+          outputTokens: w.conversation.output_tokens ?? null,
+          cacheReadTokens: w.conversation.cache_read_tokens ?? null,
+          cacheCreationTokens: w.conversation.cache_creation_tokens ?? null,
+          costUsd: w.conversation.cost_usd ?? null,
+        }
+      : null,
+    numTurns: w.num_turns ?? null,
+    agentSessionId: w.agent_session_id ?? null,
+    parentId: w.parent_id ?? null,
+    command: arr(w.command),
+    env: obj(w.env),
+    metadata: obj(w.metadata),
+    error: w.error ?? null,
+    createdAt: w.created_at,
+    updatedAt: w.updated_at,
+    archivedAt: w.archived_at ?? null,
+    logSeq: w.log_seq ?? 0,
+    logBytes: w.log_bytes ?? 0,
+  };
+  if (w.context !== undefined) s.context = w.context;
+  return withSpecIdAlias(s);
+}
+
+export function chunkFromWire(w: WireChunk): Chunk {
+  return {
+    seq: w.seq,
+    offset: w.offset,
+    timestamp: w.timestamp,
+    tsMs: w.ts_ms,
+    level: w.level,
+    data: decodeBase64(w.data),
+  };
+}
+
+export function toolFromWire(w: WireTool): Tool {
+  return {
+    name: w.name,
+    available: w.available,
+    binaryPath: w.binary_path ?? null,
+    version: w.version ?? null,
+    installHint: w.install_hint ?? '',
+    notes: arr(w.notes),
+  };
+}
+
+export function specFromWire(w: WireSpec): Spec {
+  return { id: w.id, title: w.title, status: w.status ?? null, path: w.path };
+}
+
+export function eventFromWire(w: Omit<WireEvent, 'id'> & { id?: number }): SessionEvent {
+  return {
+    id: w.id ?? null,
+    sessionId: w.session_id,
+    eventType: w.event_type,
+    data: w.data ?? null,
+    timestamp: w.timestamp,
+  };
+}
+
+/** The PTY size the session was started with (the daemon's default is 120×40). */
+export function ptySize(s: Session): { cols: number; rows: number } {
+  const cols = Number.parseInt(s.metadata.pty_cols ?? '', 10);
+  const rows = Number.parseInt(s.metadata.pty_rows ?? '', 10);
+  return { cols: cols > 0 ? cols : 120, rows: rows > 0 ? rows : 40 };
+}
+
+/** Claude Code headless: stdout is stream-json, one event per line (pipes, not a PTY). */
+export function isStructured(s: Pick<Session, 'tool' | 'mode'>): boolean {
+  return s.tool === 'claude' && s.mode === 'autonomous';
+}

@@ -1,0 +1,99 @@
+// The wire types are checked against docs/api.md, the contract: if the docs gain or lose a
+// field, this fails until wire.ts (and so model.ts) follow.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { CREATE_SESSION_FIELDS, SESSION_STATUSES, WIRE_USAGE_FIELDS, WIRE_CHUNK_FIELDS, WIRE_EVENT_FIELDS, WIRE_HEALTH_FIELDS, WIRE_SESSION_FIELDS, WIRE_SPEC_FIELDS, WIRE_TOOL_FIELDS } from './wire';
+
+const doc = readFileSync(fileURLToPath(new URL('../../../docs/api.md', import.meta.url)), 'utf8');
+
+const section = (title: string) => {
+  const i = doc.indexOf(`### ${title}`);
+  expect(i, `docs/api.md has a "### ${title}" section`).toBeGreaterThanOrEqual(0);
+  const rest = doc.slice(i + 4 + title.length);
+  const end = rest.search(/\n##/);
+  return end < 0 ? rest : rest.slice(0, end);
+};
+const route = (path: string) => {
+  const line = doc.split('\n').find((l) => l.includes('`' + path + '`'));
+  expect(line, `docs/api.md documents ${path}`).toBeDefined();
+  return line!;
+};
+const names = (braced: string) =>
+  braced
+    .split(',')
+    .map((s) => s.trim().replace(/\[\]|\{\}/g, ''))
+    .filter(Boolean);
+
+describe('wire types match docs/api.md', () => {
+  it('Session', () => {
+    const body = section('Session');
+    const list = body.slice(0, body.indexOf('. Times')).replace(/`/g, ' ').replace(/\n/g, ' ');
+    expect(names(list).sort()).toEqual([...WIRE_SESSION_FIELDS].sort());
+  });
+
+  it('session statuses', () => {
+    const m = /`status` is one of\s+`([^`]+)`/.exec(section('Session'));
+    expect(m).not.toBeNull();
+    expect(names(m![1]!)).toEqual([...SESSION_STATUSES]);
+  });
+
+  it('Chunk', () => {
+    const m = /`\{([^}]+)\}`/.exec(section('Chunk'));
+    expect(names(m![1]!)).toEqual([...WIRE_CHUNK_FIELDS]);
+  });
+
+  it('CreateSession', () => {
+    const json = /```json\n([\s\S]*?)```/.exec(section('CreateSession'))![1]!;
+    // Every quoted key in the example, comments included ("timeout_ms"), but not env's "KEY".
+    const keys = [...json.matchAll(/"(\w+)":/g)].map((m) => m[1]!).filter((k) => k !== k.toUpperCase());
+    expect([...new Set(keys)].sort()).toEqual([...CREATE_SESSION_FIELDS].sort());
+  });
+
+  it('conversation usage', () => {
+    const m = /`conversation` \(`\{([^}]+)\}`/.exec(doc.replace(/\n/g, ' '));
+    expect(m).not.toBeNull();
+    expect(names(m![1]!)).toEqual([...WIRE_USAGE_FIELDS]);
+  });
+
+  it('every route the client calls', () => {
+    for (const r of [
+      'GET /api/health',
+      'GET /api/tools',
+      'GET /api/specs?project=PATH',
+      'GET /api/sessions',
+      'POST /api/sessions',
+      'GET /api/sessions/:id',
+      'POST /api/sessions/:id/start',
+      'POST /api/sessions/:id/pause',
+      'POST /api/sessions/:id/resume',
+      'POST /api/sessions/:id/stop',
+      'POST /api/sessions/:id/continue',
+      'POST /api/sessions/:id/retry',
+      'DELETE /api/sessions/:id',
+      'GET /api/sessions/:id/logs',
+      'GET /api/sessions/:id/events',
+    ])
+      route(r);
+    expect(route('POST /api/sessions/:id/continue')).toContain('"fallback": "fresh"');
+  });
+
+  it('tools, specs, events, health', () => {
+    const inner = (line: string, key: string) => {
+      const m = new RegExp(key + ': \\[\\{([^}]+)\\}\\]').exec(line);
+      expect(m, `${key} in ${line}`).not.toBeNull();
+      return names(m![1]!);
+    };
+    expect(inner(route('GET /api/tools'), 'tools')).toEqual([...WIRE_TOOL_FIELDS]);
+    expect(inner(route('GET /api/specs?project=PATH'), 'specs')).toEqual([...WIRE_SPEC_FIELDS]);
+    expect(inner(route('GET /api/sessions/:id/events'), 'events')).toEqual([...WIRE_EVENT_FIELDS]);
+    const health = /`\{([^}]+)\}`/.exec(route('GET /api/health'))!;
+    expect(names(health[1]!)).toEqual([...WIRE_HEALTH_FIELDS]);
+  });
+
+  it('stream messages the client relies on', () => {
+    for (const m of ['"type":"subscribe","session_id":ID,"since_seq":N', '"type":"input"', '"type":"resize"', '"type":"log"', '"type":"status"', '"type":"resync"', '"type":"event"'])
+      expect(doc).toContain(m);
+    expect(doc).toContain('["agentmux.v1", "bearer." + token]');
+  });
+});

@@ -1,0 +1,272 @@
+// The daemon's wire format (docs/api.md, protocol 1), exactly as it arrives: snake_case, nulls
+// for absent values. Nothing outside src/api/ reads these types; model.ts maps them to the app's
+// camelCase types in one place. The *_FIELDS lists below are checked against docs/api.md by
+// wire.test.ts, and against the interfaces at compile time (SameKeys), so the docs, the types
+// and the mapping cannot drift apart silently.
+
+export const SESSION_STATUSES = [
+  'pending',
+  'running',
+  'paused',
+  'completed',
+  'failed',
+  'cancelled',
+  'interrupted',
+] as const;
+export type SessionStatus = (typeof SESSION_STATUSES)[number];
+
+export type SessionMode = 'autonomous' | 'guided' | (string & {});
+export type LogLevel = 'pty' | 'stdout' | 'stderr';
+
+export interface WireSession {
+  id: string;
+  project_path: string;
+  spec_ids: string[];
+  prompt: string | null;
+  tool: string;
+  mode: SessionMode;
+  status: SessionStatus;
+  exit_code: number | null;
+  signal: string | null;
+  pid: number | null;
+  started_at: string | null;
+  ended_at: string | null;
+  duration_ms: number | null;
+  token_count: number | null;
+  input_tokens: number | null;
+  output_tokens: number | null;
+  cache_read_tokens: number | null;
+  cache_creation_tokens: number | null;
+  cost_usd: number | null;
+  /** Running total of the agent conversation this session belongs to (its parents' runs included). */
+  conversation: WireUsage | null;
+  num_turns: number | null;
+  agent_session_id: string | null;
+  parent_id: string | null;
+  command: string[];
+  env: Record<string, string>;
+  metadata: Record<string, string>;
+  error: string | null;
+  created_at: string;
+  updated_at: string;
+  archived_at: string | null;
+  log_seq: number;
+  log_bytes: number;
+  /** Only with GET /api/sessions/:id?context. */
+  context?: string | null;
+}
+
+export interface WireUsage {
+  token_count: number | null;
+  input_tokens: number | null;
+  output_tokens: number | null;
+  cache_read_tokens: number | null;
+  cache_creation_tokens: number | null;
+  cost_usd: number | null;
+}
+export const WIRE_USAGE_FIELDS = [
+  'token_count',
+  'input_tokens',
+  'output_tokens',
+  'cache_read_tokens',
+  'cache_creation_tokens',
+  'cost_usd',
+] as const;
+
+export const WIRE_SESSION_FIELDS = [
+  'id',
+  'project_path',
+  'spec_ids',
+  'prompt',
+  'tool',
+  'mode',
+  'status',
+  'exit_code',
+  'signal',
+  'pid',
+  'started_at',
+  'ended_at',
+  'duration_ms',
+  'token_count',
+  'input_tokens',
+  'output_tokens',
+  'cache_read_tokens',
+  'cache_creation_tokens',
+  'cost_usd',
+  'conversation',
+  'num_turns',
+  'agent_session_id',
+  'parent_id',
+  'command',
+  'env',
+  'metadata',
+  'error',
+  'created_at',
+  'updated_at',
+  'archived_at',
+  'log_seq',
+  'log_bytes',
+] as const;
+
+export interface WireChunk {
+  seq: number;
+  offset: number;
+  timestamp: string;
+  ts_ms: number;
+  level: LogLevel;
+  /** base64 */
+  data: string;
+}
+export const WIRE_CHUNK_FIELDS = ['seq', 'offset', 'timestamp', 'ts_ms', 'level', 'data'] as const;
+
+export interface CreateSessionRequest {
+  tool?: string;
+  mode?: SessionMode;
+  project_path: string;
+  spec_ids?: string[];
+  /** @deprecated alias of spec_ids: [spec_id] (seed 000); this UI never sends it. */
+  spec_id?: string;
+  prompt?: string;
+  command?: string[];
+  env?: Record<string, string>;
+  cols?: number;
+  rows?: number;
+  /** "30m", "90s", …; then SIGTERM, SIGKILL 5 s later, status failed. */
+  timeout?: string;
+  timeout_ms?: number;
+  start?: boolean;
+}
+
+export interface ContinueRequest {
+  prompt?: string;
+  /** "fresh": if the agent lost the conversation, start a fresh one seeded with the earlier context. */
+  fallback?: 'fresh' | 'none';
+}
+export const CREATE_SESSION_FIELDS = [
+  'tool',
+  'mode',
+  'project_path',
+  'spec_ids',
+  'spec_id',
+  'prompt',
+  'command',
+  'env',
+  'cols',
+  'rows',
+  'timeout',
+  'timeout_ms',
+  'start',
+] as const;
+
+export interface WireTool {
+  name: string;
+  available: boolean;
+  binary_path: string | null;
+  version: string | null;
+  install_hint: string;
+  notes: string[];
+}
+export const WIRE_TOOL_FIELDS = ['name', 'available', 'binary_path', 'version', 'install_hint', 'notes'] as const;
+
+export interface WireSpec {
+  id: string;
+  title: string;
+  status: string | null;
+  path: string;
+}
+export const WIRE_SPEC_FIELDS = ['id', 'title', 'status', 'path'] as const;
+
+export interface WireEvent {
+  id: number;
+  session_id: string;
+  event_type: string;
+  data: Record<string, unknown> | null;
+  timestamp: string;
+}
+export const WIRE_EVENT_FIELDS = ['id', 'session_id', 'event_type', 'data', 'timestamp'] as const;
+
+export interface WireHealth {
+  status: string;
+  version: string;
+  protocol: number;
+  pid: number;
+  uptime_ms: number;
+  sessions_live: number;
+  schema_version: number;
+}
+export const WIRE_HEALTH_FIELDS = [
+  'status',
+  'version',
+  'protocol',
+  'pid',
+  'uptime_ms',
+  'sessions_live',
+  'schema_version',
+] as const;
+
+export interface SessionsPage {
+  sessions: WireSession[];
+  next_cursor: string | null;
+}
+export interface LogsPage {
+  session_id: string;
+  status: SessionStatus;
+  chunks: WireChunk[];
+  last_seq: number;
+  log_seq: number;
+}
+export interface EventsPage {
+  session_id: string;
+  events: WireEvent[];
+}
+export interface SpecsPage {
+  project: string;
+  specs: WireSpec[];
+}
+export interface ToolsPage {
+  tools: WireTool[];
+}
+export interface WireError {
+  error: { code: string; message: string };
+}
+
+// WebSocket stream, server → client.
+export type ServerMessage =
+  | { type: 'hello'; protocol: number; version: string }
+  | ({ type: 'log'; session_id: string } & WireChunk)
+  | {
+      type: 'status';
+      session_id: string;
+      status: SessionStatus;
+      log_seq: number;
+      exit_code: number | null;
+      signal: string | null;
+      session: WireSession;
+    }
+  | { type: 'event'; session_id: string; event_type: string; data: Record<string, unknown> | null; timestamp: string }
+  | { type: 'resync'; session_id: string; from_seq: number }
+  | { type: 'pong' }
+  | { type: 'error'; error: { code: string; message: string } };
+
+// WebSocket stream, client → server.
+export type ClientMessage =
+  | { type: 'subscribe'; session_id: string; since_seq: number }
+  | { type: 'unsubscribe'; session_id: string }
+  | { type: 'input'; session_id: string; data: string }
+  | { type: 'input'; session_id: string; data_b64: string }
+  | { type: 'resize'; session_id: string; cols: number; rows: number }
+  | { type: 'ping' };
+
+// Compile-time proof that each field list names exactly the interface's keys.
+type SameKeys<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const proofs: [
+  SameKeys<Exclude<keyof WireSession, 'context'>, (typeof WIRE_SESSION_FIELDS)[number]>,
+  SameKeys<keyof WireChunk, (typeof WIRE_CHUNK_FIELDS)[number]>,
+  SameKeys<keyof WireUsage, (typeof WIRE_USAGE_FIELDS)[number]>,
+  SameKeys<keyof CreateSessionRequest, (typeof CREATE_SESSION_FIELDS)[number]>,
+  SameKeys<keyof WireTool, (typeof WIRE_TOOL_FIELDS)[number]>,
+  SameKeys<keyof WireSpec, (typeof WIRE_SPEC_FIELDS)[number]>,
+  SameKeys<keyof WireEvent, (typeof WIRE_EVENT_FIELDS)[number]>,
+  SameKeys<keyof WireHealth, (typeof WIRE_HEALTH_FIELDS)[number]>,
+] = [true, true, true, true, true, true, true, true];
+void proofs;

@@ -1,0 +1,116 @@
+import { describe, expect, it } from 'vitest';
+import { StreamConnection } from '../api/stream';
+import { FakeWebSocket, Timers, logMsg, wireSession } from '../test/fakes';
+import { SessionFeed } from './sessionFeed';
+
+const ID = '01a20157-fca1-7806-b1c1-ba60031bd957';
+const text = (feed: SessionFeed) => feed.chunks.map((c) => new TextDecoder().decode(c.data)).join('');
+
+function setup() {
+  const sockets: FakeWebSocket[] = [];
+  const timers = new Timers();
+  const conn = new StreamConnection({
+    url: 'ws://127.0.0.1:1/api/stream',
+    token: 'tok',
+    factory: (url, protocols) => {
+      const ws = new FakeWebSocket(url, protocols);
+      sockets.push(ws);
+      return ws;
+    },
+    setTimer: timers.set,
+    clearTimer: timers.clear,
+  });
+  const feed = new SessionFeed(conn, ID);
+  return { sockets, timers, conn, feed, ws: () => sockets[sockets.length - 1]! };
+}
+
+describe('SessionFeed over the stream', () => {
+  it('offers the token as a subprotocol next to agentmux.v1', () => {
+    const { ws } = setup();
+    expect(ws().protocols).toEqual(['agentmux.v1', 'bearer.tok']);
+  });
+
+  it('subscribes from 0, merges store replay and live output with no gap or duplicate', () => {
+    const { ws, feed } = setup();
+    ws().open();
+    expect(ws().subscribes()).toEqual([{ type: 'subscribe', session_id: ID, since_seq: 0 }]);
+    ws().server({ type: 'status', session_id: ID, status: 'running', log_seq: 3, exit_code: null, signal: null, session: wireSession({ log_seq: 3 }) });
+    for (const s of [1, 2, 3]) ws().server(logMsg(ID, s)); // replay
+    for (const s of [4, 5]) ws().server(logMsg(ID, s)); // live
+    expect(feed.chunks.map((c) => c.seq)).toEqual([1, 2, 3, 4, 5]);
+    expect(text(feed)).toBe('line 1\r\nline 2\r\nline 3\r\nline 4\r\nline 5\r\n');
+    expect(feed.session?.status).toBe('running');
+  });
+
+  it('after a dropped connection, resubscribes from the last seq and ignores overlap', () => {
+    const { ws, feed, timers, sockets } = setup();
+    ws().open();
+    for (const s of [1, 2, 3, 4]) ws().server(logMsg(ID, s));
+    ws().drop();
+    timers.advance(500);
+    expect(sockets).toHaveLength(2);
+    ws().open();
+    expect(ws().subscribes()).toEqual([{ type: 'subscribe', session_id: ID, since_seq: 4 }]);
+    // A server that replays a little too much must not duplicate anything.
+    for (const s of [3, 4, 5, 6]) ws().server(logMsg(ID, s));
+    expect(feed.chunks.map((c) => c.seq)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(feed.duplicates).toBe(2);
+  });
+
+  it('keeps everything through a resync: the server catches up by itself', () => {
+    const { ws, feed } = setup();
+    ws().open();
+    for (const s of [1, 2]) ws().server(logMsg(ID, s));
+    ws().server({ type: 'resync', session_id: ID, from_seq: 3 });
+    for (const s of [3, 4, 5]) ws().server(logMsg(ID, s)); // from the store
+    ws().server(logMsg(ID, 5)); // a live copy that raced the catch-up
+    ws().server(logMsg(ID, 6));
+    expect(feed.chunks.map((c) => c.seq)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(feed.resyncs).toBe(1);
+    expect(ws().subscribes()).toHaveLength(1); // no resubscribe needed
+  });
+
+  it('asks again from the last seq when a chunk arrives ahead of a gap', () => {
+    const { ws, feed } = setup();
+    ws().open();
+    ws().server(logMsg(ID, 1));
+    ws().server(logMsg(ID, 3));
+    expect(feed.chunks.map((c) => c.seq)).toEqual([1]);
+    expect(ws().subscribes().at(-1)).toEqual({ type: 'subscribe', session_id: ID, since_seq: 1 });
+    ws().server(logMsg(ID, 2));
+    ws().server(logMsg(ID, 3));
+    expect(feed.chunks.map((c) => c.seq)).toEqual([1, 2, 3]);
+  });
+
+  it('is complete when the terminal status log_seq has arrived', () => {
+    const { ws, feed } = setup();
+    ws().open();
+    ws().server(logMsg(ID, 1));
+    ws().server({
+      type: 'status', session_id: ID, status: 'completed', log_seq: 2, exit_code: 0, signal: null,
+      session: wireSession({ status: 'completed', log_seq: 2, exit_code: 0, updated_at: '2026-11-22T03:41:14.000Z' }),
+    });
+    expect(feed.complete).toBe(false);
+    ws().server(logMsg(ID, 2));
+    expect(feed.complete).toBe(true);
+    expect(feed.session?.status).toBe('completed');
+  });
+
+  it('sends input and resize for its session', () => {
+    const { ws, feed } = setup();
+    ws().open();
+    feed.input('ls\r');
+    feed.resize(100, 30);
+    expect(ws().sent.slice(-2)).toEqual([
+      { type: 'input', session_id: ID, data: 'ls\r' },
+      { type: 'resize', session_id: ID, cols: 100, rows: 30 },
+    ]);
+  });
+
+  it('unsubscribes when disposed', () => {
+    const { ws, feed } = setup();
+    ws().open();
+    feed.dispose();
+    expect(ws().sent.at(-1)).toEqual({ type: 'unsubscribe', session_id: ID });
+  });
+});

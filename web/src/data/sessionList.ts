@@ -1,0 +1,135 @@
+// The sessions a page shows, kept current without polling: one GET per filter change (and
+// "load more"), then status messages over the stream for every shown session that can still
+// change. Watches ask for no log bytes (since_seq = STATUS_ONLY).
+import type { Api, SessionFilter } from '../api/http';
+import type { Session } from '../api/model';
+import { STATUS_ONLY, type StreamConnection } from '../api/stream';
+import { applyUpdate, isTerminal } from './status';
+
+export interface ListState {
+  sessions: Session[];
+  nextCursor: string | null;
+  loading: boolean;
+  error: string | null;
+  /** HTTP status of the last error (401: the token was refused). */
+  errorStatus: number | null;
+  /** Bumped on every change (for useSyncExternalStore). */
+  version: number;
+}
+
+export class SessionListStore {
+  private state: ListState = { sessions: [], nextCursor: null, loading: false, error: null, errorStatus: null, version: 0 };
+  private readonly listeners = new Set<() => void>();
+  private readonly watched = new Map<string, () => void>();
+  private filter: SessionFilter = {};
+  private generation = 0;
+
+  constructor(
+    private readonly api: Api,
+    private readonly conn: StreamConnection,
+  ) {}
+
+  get snapshot(): ListState {
+    return this.state;
+  }
+
+  subscribe = (fn: () => void): (() => void) => {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  };
+
+  getSnapshot = (): ListState => this.state;
+
+  async load(filter: SessionFilter): Promise<void> {
+    this.filter = { ...filter };
+    const gen = ++this.generation;
+    this.set({ loading: true, error: null, errorStatus: null });
+    try {
+      const page = await this.api.sessions(this.filter);
+      if (gen !== this.generation) return;
+      this.set({ sessions: page.sessions, nextCursor: page.nextCursor, loading: false });
+    } catch (e) {
+      if (gen !== this.generation) return;
+      this.set({ loading: false, error: (e as Error).message, errorStatus: (e as { status?: number }).status ?? null });
+    }
+    this.syncWatches();
+  }
+
+  /** Fetches again with the same filter (window refocused, a session was created here). */
+  refresh(): Promise<void> {
+    return this.load(this.filter);
+  }
+
+  async loadMore(): Promise<void> {
+    const cursor = this.state.nextCursor;
+    if (!cursor || this.state.loading) return;
+    const gen = this.generation;
+    this.set({ loading: true });
+    try {
+      const page = await this.api.sessions({ ...this.filter, cursor });
+      if (gen !== this.generation) return;
+      const have = new Set(this.state.sessions.map((s) => s.id));
+      this.set({
+        sessions: [...this.state.sessions, ...page.sessions.filter((s) => !have.has(s.id))],
+        nextCursor: page.nextCursor,
+        loading: false,
+      });
+    } catch (e) {
+      this.set({ loading: false, error: (e as Error).message, errorStatus: (e as { status?: number }).status ?? null });
+    }
+    this.syncWatches();
+  }
+
+  /** A session record from elsewhere (a status message, an action's answer). */
+  update(s: Session): void {
+    const i = this.state.sessions.findIndex((x) => x.id === s.id);
+    if (i < 0) return;
+    const next = applyUpdate(this.state.sessions[i], s);
+    if (next === this.state.sessions[i]) return;
+    const sessions = this.state.sessions.slice();
+    sessions[i] = next;
+    this.set({ sessions });
+    if (isTerminal(next.status)) this.unwatch(next.id);
+  }
+
+  remove(id: string): void {
+    this.unwatch(id);
+    this.set({ sessions: this.state.sessions.filter((s) => s.id !== id) });
+  }
+
+  watchedIds(): string[] {
+    return [...this.watched.keys()];
+  }
+
+  dispose(): void {
+    for (const id of [...this.watched.keys()]) this.unwatch(id);
+    this.listeners.clear();
+  }
+
+  private syncWatches(): void {
+    const want = new Set(this.state.sessions.filter((s) => !isTerminal(s.status)).map((s) => s.id));
+    for (const id of [...this.watched.keys()]) if (!want.has(id)) this.unwatch(id);
+    for (const id of want) {
+      if (this.watched.has(id)) continue;
+      this.watched.set(
+        id,
+        this.conn.subscribe(id, {
+          sinceSeq: () => STATUS_ONLY,
+          onStatus: (s) => this.update(s),
+        }),
+      );
+    }
+  }
+
+  private unwatch(id: string): void {
+    const off = this.watched.get(id);
+    if (!off) return;
+    this.watched.delete(id);
+    off();
+  }
+
+  private set(patch: Partial<ListState>): void {
+    this.state = { ...this.state, ...patch, version: this.state.version + 1 };
+    for (const fn of this.listeners) fn();
+  }
+}

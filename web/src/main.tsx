@@ -1,0 +1,12 @@
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import '@xterm/xterm/css/xterm.css';
+import './ui/styles.css';
+import { takeTokenFromUrl } from './api/auth';
+import { App, NoToken } from './ui/App';
+import { applyThemeChoice } from './ui/theme';
+
+applyThemeChoice();
+const token = takeTokenFromUrl();
+const root = createRoot(document.getElementById('root')!);
+root.render(<StrictMode>{token ? <App token={token} /> : <NoToken />}</StrictMode>);

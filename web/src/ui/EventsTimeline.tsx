@@ -1,0 +1,90 @@
+// Lifecycle events with their payloads. Loaded once, then extended when the stream says an
+// event happened (GET with after_id: only what is new).
+import { useEffect, useRef, useState } from 'react';
+import type { SessionEvent } from '../api/model';
+import type { SessionFeed } from '../data/sessionFeed';
+import { absoluteTime } from '../data/format';
+import { useApp } from './context';
+
+export function EventsTimeline({ feed, hidden }: { feed: SessionFeed; hidden: boolean }) {
+  const { api } = useApp();
+  const [events, setEvents] = useState<SessionEvent[]>([]);
+  const [error, setError] = useState<string | null>(null);
+  const lastId = useRef(0);
+  const busy = useRef(false);
+  const again = useRef(false);
+
+  useEffect(() => {
+    let alive = true;
+    const fetchNew = async () => {
+      if (busy.current) {
+        again.current = true;
+        return;
+      }
+      busy.current = true;
+      try {
+        do {
+          again.current = false;
+          const got = await api.events(feed.sessionId, lastId.current || undefined);
+          if (!alive) return;
+          if (got.length) {
+            lastId.current = Math.max(lastId.current, ...got.map((e) => e.id ?? 0));
+            setEvents((have) => {
+              const seen = new Set(have.map((e) => e.id));
+              return [...have, ...got.filter((e) => !seen.has(e.id))];
+            });
+          }
+        } while (again.current && alive);
+        setError(null);
+      } catch (e) {
+        if (alive) setError((e as Error).message);
+      } finally {
+        busy.current = false;
+      }
+    };
+    void fetchNew();
+    const off = feed.listen({ onEvent: () => void fetchNew() });
+    return () => {
+      alive = false;
+      off();
+    };
+  }, [api, feed]);
+
+  return (
+    <div className="events" hidden={hidden}>
+      {error && (
+        <p className="alert alert-error" role="alert">
+          {error}
+        </p>
+      )}
+      {events.length === 0 && !error && <p className="muted">No events yet.</p>}
+      <ol className="timeline">
+        {events.map((e) => (
+          <li key={e.id ?? e.timestamp + e.eventType} className={`ev ev-${e.eventType}`}>
+            <time dateTime={e.timestamp} title={e.timestamp}>
+              {absoluteTime(e.timestamp)}
+            </time>
+            <span className="ev-type">{e.eventType.replace(/_/g, ' ')}</span>
+            <EventData data={e.data} />
+          </li>
+        ))}
+      </ol>
+    </div>
+  );
+}
+
+function EventData({ data }: { data: Record<string, unknown> | null }) {
+  if (!data) return null;
+  const entries = Object.entries(data).filter(([, v]) => v !== null && v !== undefined && v !== '');
+  if (!entries.length) return null;
+  return (
+    <dl className="ev-data">
+      {entries.map(([k, v]) => (
+        <div key={k}>
+          <dt>{k.replace(/_/g, ' ')}</dt>
+          <dd>{typeof v === 'string' ? v : Array.isArray(v) && v.every((x) => typeof x === 'string') ? v.join(' ') : JSON.stringify(v)}</dd>
+        </div>
+      ))}
+    </dl>
+  );
+}

@@ -1,0 +1,178 @@
+// A structured session's conversation, readable: assistant text, tool calls with their results,
+// and the final usage — built from the same ordered log the terminal shows.
+import { useEffect, useRef, useState } from 'react';
+import type { SessionFeed } from '../data/sessionFeed';
+import { formatCost, formatDuration, formatTokens } from '../data/format';
+import { TranscriptParser, toolSummary, type TranscriptItem } from '../data/transcript';
+
+export function Transcript({ feed, hidden }: { feed: SessionFeed; hidden: boolean }) {
+  const [items, setItems] = useState<TranscriptItem[]>([]);
+  const box = useRef<HTMLDivElement>(null);
+  const follow = useRef(true);
+
+  useEffect(() => {
+    const parser = new TranscriptParser();
+    for (const c of feed.chunks) parser.push(c);
+    if (feed.complete) parser.flush();
+    setItems(parser.items.slice());
+    let scheduled = false;
+    const publish = () => {
+      if (scheduled) return;
+      scheduled = true;
+      requestAnimationFrame(() => {
+        scheduled = false;
+        setItems(parser.items.slice());
+      });
+    };
+    let flushed = feed.complete;
+    const off = feed.listen({
+      onChunk: (c) => {
+        if (parser.push(c).length) publish();
+        if (!flushed && feed.complete) {
+          flushed = true;
+          parser.flush();
+          publish();
+        }
+      },
+      onSession: () => {
+        if (!flushed && feed.complete) {
+          flushed = true;
+          if (parser.flush().length) publish();
+        }
+      },
+    });
+    return () => {
+      off();
+    };
+  }, [feed]);
+
+  useEffect(() => {
+    const el = box.current;
+    if (el && follow.current && !hidden) el.scrollTop = el.scrollHeight;
+  }, [items, hidden]);
+
+  return (
+    <div
+      className="transcript"
+      hidden={hidden}
+      ref={box}
+      tabIndex={0}
+      aria-label="Transcript"
+      onScroll={(e) => {
+        const el = e.currentTarget;
+        follow.current = el.scrollHeight - el.scrollTop - el.clientHeight < 40;
+      }}
+    >
+      {items.length === 0 && <p className="muted">Nothing yet. The agent’s messages, tool calls and results appear here as they happen.</p>}
+      <ol className="tx-list">
+        {items.map((it, i) => (
+          <li key={i} className={`tx tx-${it.kind}${'role' in it ? ` tx-${it.role}` : ''}${it.kind === 'result' && it.isError ? ' tx-result-error' : ''}`}>
+            <Item it={it} />
+          </li>
+        ))}
+      </ol>
+    </div>
+  );
+}
+
+function Item({ it }: { it: TranscriptItem }) {
+  switch (it.kind) {
+    case 'init':
+      return (
+        <div className="tx-meta">
+          <span className="tx-label">Session started</span>
+          {it.model && <span>model {it.model}</span>}
+          {it.version && <span>Claude Code {it.version}</span>}
+          {it.tools > 0 && <span>{it.tools} tools</span>}
+          {it.cwd && <code>{it.cwd}</code>}
+        </div>
+      );
+    case 'text':
+      return (
+        <>
+          <div className="tx-label">{it.role === 'assistant' ? 'Assistant' : 'User'}</div>
+          <div className="tx-text">{it.text}</div>
+        </>
+      );
+    case 'thinking':
+      return (
+        <details>
+          <summary className="tx-label">Thinking</summary>
+          <div className="tx-text muted">{it.text}</div>
+        </details>
+      );
+    case 'tool_use': {
+      const summary = toolSummary(it.name, it.input);
+      return (
+        <details>
+          <summary>
+            <span className="tx-label">Tool call</span> <strong>{it.name}</strong> {summary && <code className="tx-summary">{summary}</code>}
+          </summary>
+          <pre className="tx-pre">{JSON.stringify(it.input, null, 2)}</pre>
+        </details>
+      );
+    }
+    case 'tool_result': {
+      const long = it.content.length > 400 || it.content.split('\n').length > 8;
+      return (
+        <details open={!long || it.isError}>
+          <summary>
+            <span className={`tx-label ${it.isError ? 'tx-error' : ''}`}>{it.isError ? 'Tool error' : 'Tool result'}</span>
+            {it.toolName && <span className="muted"> · {it.toolName}</span>}
+            {long && <span className="muted"> · {it.content.length.toLocaleString()} chars</span>}
+          </summary>
+          <pre className="tx-pre">{it.content}</pre>
+        </details>
+      );
+    }
+    case 'result':
+      return (
+        <div>
+          <div className="tx-label">{it.isError ? 'Finished with an error' : 'Finished'}</div>
+          {it.text && <div className="tx-text">{it.text}</div>}
+          <dl className="tx-usage">
+            {it.numTurns !== null && (
+              <>
+                <dt>Turns</dt>
+                <dd>{it.numTurns}</dd>
+              </>
+            )}
+            {it.durationMs !== null && (
+              <>
+                <dt>Time</dt>
+                <dd>{formatDuration(it.durationMs)}</dd>
+              </>
+            )}
+            {it.usage && (
+              <>
+                <dt>Input</dt>
+                <dd>{formatTokens(it.usage.inputTokens)}</dd>
+                <dt>Output</dt>
+                <dd>{formatTokens(it.usage.outputTokens)}</dd>
+                {!!it.usage.cacheReadTokens && (
+                  <>
+                    <dt>Cache read</dt>
+                    <dd>{formatTokens(it.usage.cacheReadTokens)}</dd>
+                  </>
+                )}
+              </>
+            )}
+            {it.costUsd !== null && (
+              <>
+                <dt>Cost</dt>
+                <dd>{formatCost(it.costUsd)}</dd>
+              </>
+            )}
+          </dl>
+        </div>
+      );
+    case 'system':
+      return (
+        <div className="tx-meta">
+          <span className="tx-label">{it.subtype}</span> {it.text}
+        </div>
+      );
+    case 'raw':
+      return <pre className={`tx-raw ${it.stream === 'stderr' ? 'tx-error' : ''}`}>{it.text}</pre>;
+  }
+}
