@@ -497,6 +497,22 @@ Result<SessionRecord> SessionManager::Launch(SessionRecord rec, SessionAction ac
   return result;
 }
 
+CreateRequest SessionManager::RequestLike(const SessionRecord& parent) const {
+  CreateRequest req;
+  req.tool = parent.tool;
+  req.mode = parent.mode;
+  req.project_path = parent.project_path;
+  req.spec_ids = parent.spec_ids;
+  req.prompt = parent.prompt;
+  req.command = parent.tool == "shell" ? parent.command : std::vector<std::string>{};
+  req.env = parent.env;
+  if (auto it = secret_env_.find(parent.id); it != secret_env_.end())
+    for (const auto& [k, v] : it->second) req.env[k] = v;
+  req.parent_id = parent.id;
+  if (auto it = parent.metadata.find("timeout_ms"); it != parent.metadata.end()) req.timeout_ms = std::stoll(it->second);
+  return req;
+}
+
 Result<SessionRecord> SessionManager::Continue(const std::string& id_or_prefix, const std::optional<std::string>& prompt,
                                                bool fallback_fresh) {
   auto parent = Get(id_or_prefix);
@@ -510,19 +526,10 @@ Result<SessionRecord> SessionManager::Continue(const std::string& id_or_prefix, 
   if (!parent->agent_session_id)
     return Error::Conflict("no_conversation", "session " + parent->id +
                                                   " never reported a conversation id (did the agent start?); use retry");
-  CreateRequest req;
-  req.tool = parent->tool;
-  req.mode = parent->mode;
-  req.project_path = parent->project_path;
-  req.spec_ids = parent->spec_ids;
+  CreateRequest req = RequestLike(*parent);
   req.prompt = prompt && !prompt->empty() ? *prompt : std::string("Continue.");
-  req.env = parent->env;
-  if (auto it = secret_env_.find(parent->id); it != secret_env_.end())
-    for (const auto& [k, v] : it->second) req.env[k] = v;
-  req.parent_id = parent->id;
   req.resume_conversation = parent->agent_session_id;
   req.fallback_fresh = fallback_fresh;
-  if (auto it = parent->metadata.find("timeout_ms"); it != parent->metadata.end()) req.timeout_ms = std::stoll(it->second);
   auto rec = Create(std::move(req));
   if (!rec.ok()) return rec.error();
   auto started = Start(rec->id);
@@ -537,19 +544,7 @@ Result<SessionRecord> SessionManager::Retry(const std::string& id_or_prefix) {
       parent->status != SessionStatus::kInterrupted && parent->status != SessionStatus::kCompleted)
     return Error::Conflict("illegal_transition", "cannot retry a " + std::string(ToString(parent->status)) +
                                                      " session; it has not ended");
-  CreateRequest req;
-  req.tool = parent->tool;
-  req.mode = parent->mode;
-  req.project_path = parent->project_path;
-  req.spec_ids = parent->spec_ids;
-  req.prompt = parent->prompt;
-  req.command = parent->tool == "shell" ? parent->command : std::vector<std::string>{};
-  req.env = parent->env;
-  if (auto it = secret_env_.find(parent->id); it != secret_env_.end())
-    for (const auto& [k, v] : it->second) req.env[k] = v;
-  req.parent_id = parent->id;
-  if (auto it = parent->metadata.find("timeout_ms"); it != parent->metadata.end()) req.timeout_ms = std::stoll(it->second);
-  auto rec = Create(std::move(req));
+  auto rec = Create(RequestLike(*parent));
   if (!rec.ok()) return rec.error();
   auto started = Start(rec->id);
   if (!started.ok()) (void)Delete(rec->id);
@@ -566,17 +561,7 @@ void SessionManager::HandleLostConversation(const SessionRecord& rec, const std:
     // new prompt.
     auto parent = store_.GetSession(*rec.parent_id);
     if (parent.ok()) {
-      CreateRequest req;
-      req.tool = rec.tool;
-      req.mode = rec.mode;
-      req.project_path = rec.project_path;
-      req.spec_ids = rec.spec_ids;
-      req.prompt = rec.prompt;
-      req.env = rec.env;
-      if (auto it = secret_env_.find(rec.id); it != secret_env_.end())
-        for (const auto& [k, v] : it->second) req.env[k] = v;
-      req.parent_id = rec.id;
-      auto fresh = Create(std::move(req));
+      auto fresh = Create(RequestLike(rec));
       if (fresh.ok()) {
         // Seed: the earlier context, then what this run was asked.
         SessionRecord seeded = *fresh;

@@ -128,6 +128,9 @@ class SessionManager {
   struct Live;
   struct Output;
 
+  // A create request for a new session like `parent` (tool, mode, project, specs, prompt, command,
+  // env including secrets still in memory, timeout) with parent_id = parent.id.
+  CreateRequest RequestLike(const SessionRecord& parent) const;
   Result<SessionRecord> Launch(SessionRecord rec, SessionAction action, const std::string& event_type);
   void BeginStop(Live& live, SessionAction action, const std::string& reason, int64_t grace_ms);
   // After a resumed run failed because the agent no longer knows the conversation: records why and,
