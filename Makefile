@@ -12,8 +12,13 @@ bootstrap:
 $(BUILD_DIR)/build.ninja: CMakeLists.txt
 	@cmake -S . -B $(BUILD_DIR) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 
-build: bootstrap $(BUILD_DIR)/build.ninja
+build: bootstrap $(BUILD_DIR)/build.ninja web/dist/index.html
 	@ninja -C $(BUILD_DIR) -j $(JOBS)
+
+# The web UI, served by the daemon at / (rebuilt when its sources change).
+WEB_SOURCES := $(shell find web/src web/index.html web/vite.config.ts web/tsconfig.json web/package-lock.json -type f 2>/dev/null)
+web/dist/index.html: $(WEB_SOURCES)
+	@cd web && npm run --silent build >/dev/null
 
 # The main job on real input: the genuine Claude Code CLI runs as an agentmux session.
 demo: build
