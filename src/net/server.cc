@@ -61,7 +61,7 @@ class WsSession : public SessionObserver, public std::enable_shared_from_this<Ws
     }));
     co_await ws_.async_accept(req, asio::use_awaitable);
     Send({{"type", "hello"}, {"protocol", kProtocolVersion}, {"version", kAgentmuxVersion}});
-    if (auto_sub) Subscribe(auto_sub->first, auto_sub->second);
+    if (auto_sub) Subscribe(auto_sub->first, auto_sub->second, true);
     beast::flat_buffer buf;
     for (;;) {
       buf.clear();
@@ -72,7 +72,7 @@ class WsSession : public SessionObserver, public std::enable_shared_from_this<Ws
 
   void OnLog(const LogChunkPtr& chunk) override {
     auto it = subs_.find(chunk->session_id);
-    if (it == subs_.end() || !it->second.live) return;
+    if (it == subs_.end() || !it->second.live || !it->second.logs) return;
     Sub& sub = it->second;
     if (chunk->seq != sub.next_seq) {  // never skip: fall back to reading from the store
       sub.live = false;
@@ -92,9 +92,13 @@ class WsSession : public SessionObserver, public std::enable_shared_from_this<Ws
   void OnStatus(const SessionRecord& s) override { Send(StatusMessage(s)); }
 
   void OnEvent(const EventRecord& e) override {
-    Send({{"type", "event"}, {"session_id", e.session_id}, {"event_type", e.type}, {"data", e.data},
-          {"timestamp", Rfc3339(e.ts)}});
+    json m = {{"type", "event"}, {"session_id", e.session_id}, {"event_type", e.type}, {"data", e.data},
+              {"timestamp", Rfc3339(e.ts)}};
+    if (e.id > 0) m["id"] = e.id;
+    Send(m);
   }
+
+  void OnDeleted(const std::string& id) override { Send({{"type", "deleted"}, {"session_id", id}}); }
 
   void Close() {
     closed_ = true;
@@ -107,10 +111,13 @@ class WsSession : public SessionObserver, public std::enable_shared_from_this<Ws
   struct Sub {
     int64_t next_seq = 1;
     bool live = false;
+    bool logs = true;  // false: status and events only
   };
 
-  void Error(const std::string& code, const std::string& message) {
-    Send({{"type", "error"}, {"error", {{"code", code}, {"message", message}}}});
+  void Error(const std::string& code, const std::string& message, const std::string& session_id = "") {
+    json m = {{"type", "error"}, {"error", {{"code", code}, {"message", message}}}};
+    if (!session_id.empty()) m["session_id"] = session_id;
+    Send(m);
   }
 
   void HandleMessage(const std::string& text) {
@@ -122,7 +129,13 @@ class WsSession : public SessionObserver, public std::enable_shared_from_this<Ws
     if (sid.empty() && subs_.size() == 1) sid = subs_.begin()->first;
     if (type == "subscribe") {
       int64_t since = msg.contains("since_seq") && msg["since_seq"].is_number_integer() ? msg["since_seq"].get<int64_t>() : 0;
-      Subscribe(sid, since);
+      Subscribe(sid, since, msg.value("logs", true));
+    } else if (type == "watch") {
+      manager_.AddWatcher(this);
+      watching_ = true;
+    } else if (type == "unwatch") {
+      manager_.RemoveWatcher(this);
+      watching_ = false;
     } else if (type == "unsubscribe") {
       if (auto it = subs_.find(sid); it != subs_.end()) {
         manager_.RemoveObserver(sid, this);
@@ -132,13 +145,13 @@ class WsSession : public SessionObserver, public std::enable_shared_from_this<Ws
       std::string data = msg.contains("data_b64") && msg["data_b64"].is_string()
                              ? Base64Decode(msg["data_b64"].get<std::string>())
                              : msg.value("data", "");
-      if (auto st = manager_.WriteInput(sid, data); !st.ok()) Error(st.error().code, st.error().message);
+      if (auto st = manager_.WriteInput(sid, data); !st.ok()) Error(st.error().code, st.error().message, sid);
     } else if (type == "resize") {
       int cols = msg.value("cols", 0), rows = msg.value("rows", 0);
       if (cols <= 0 || rows <= 0 || cols > 1000 || rows > 1000)
         return Error("bad_size", "resize needs positive cols and rows");
       if (auto st = manager_.Resize(sid, static_cast<unsigned short>(cols), static_cast<unsigned short>(rows)); !st.ok())
-        Error(st.error().code, st.error().message);
+        Error(st.error().code, st.error().message, sid);
     } else if (type == "ping") {
       Send({{"type", "pong"}});
     } else {
@@ -146,12 +159,12 @@ class WsSession : public SessionObserver, public std::enable_shared_from_this<Ws
     }
   }
 
-  void Subscribe(const std::string& id_or_prefix, int64_t since_seq) {
+  void Subscribe(const std::string& id_or_prefix, int64_t since_seq, bool logs) {
     auto rec = manager_.Get(id_or_prefix);
-    if (!rec.ok()) return Error(rec.error().code, rec.error().message);
+    if (!rec.ok()) return Error(rec.error().code, rec.error().message, id_or_prefix);
     const std::string& id = rec->id;
     if (!subs_.count(id)) manager_.AddObserver(id, this);
-    subs_[id] = Sub{std::max<int64_t>(since_seq, 0) + 1, false};
+    subs_[id] = Sub{std::max<int64_t>(since_seq, 0) + 1, !logs, logs};
     Send(StatusMessage(*rec));
     Pump();
   }
@@ -159,6 +172,8 @@ class WsSession : public SessionObserver, public std::enable_shared_from_this<Ws
   void Unsubscribe() {
     for (auto& [id, sub] : subs_) manager_.RemoveObserver(id, this);
     subs_.clear();
+    if (watching_) manager_.RemoveWatcher(this);
+    watching_ = false;
   }
 
   // Moves lagging or replaying subscriptions forward from the store while the queue has room;
@@ -166,7 +181,7 @@ class WsSession : public SessionObserver, public std::enable_shared_from_this<Ws
   // "the store has nothing more" and "live".
   void Pump() {
     for (auto& [id, sub] : subs_) {
-      while (!sub.live && queued_bytes_ < options_.ws_queue_high_bytes / 2) {
+      while (sub.logs && !sub.live && queued_bytes_ < options_.ws_queue_high_bytes / 2) {
         auto chunks = manager_.ReadLogs(id, sub.next_seq - 1, kPageChunks, kPageBytes);
         if (chunks.empty()) {
           sub.live = true;
@@ -224,6 +239,7 @@ class WsSession : public SessionObserver, public std::enable_shared_from_this<Ws
   size_t queued_bytes_ = 0;
   bool writing_ = false;
   bool closed_ = false;
+  bool watching_ = false;
 };
 
 }  // namespace

@@ -117,6 +117,7 @@ SessionManager::SessionManager(asio::io_context& io, Store& store, const Adapter
 
 SessionManager::~SessionManager() {
   store_.SetCommitListener(nullptr);
+  watchers_.clear();
   *alive_ = false;
   if (!options_.kill_on_destroy) return;
   for (auto& [id, live] : live_) {
@@ -227,6 +228,13 @@ void SessionManager::Broadcast(const std::string& id, const std::function<void(S
   }
 }
 
+void SessionManager::NotifyStatus(const SessionRecord& rec) {
+  Broadcast(rec.id, [&](SessionObserver* o) { o->OnStatus(rec); });
+  std::vector<SessionObserver*> copy(watchers_.begin(), watchers_.end());
+  for (auto* w : copy)
+    if (watchers_.count(w) && !(observers_.count(rec.id) && observers_[rec.id].count(w))) w->OnStatus(rec);
+}
+
 void SessionManager::BroadcastEvents(const std::string& id, int64_t after_event_id) {
   if (!observers_.count(id)) return;
   for (const auto& e : store_.ReadEvents(id, after_event_id, 100)) Broadcast(id, [&](SessionObserver* o) { o->OnEvent(e); });
@@ -252,7 +260,7 @@ Result<SessionRecord> SessionManager::ApplyTransition(SessionRecord& rec, Sessio
   if (!st.ok()) return st.error();
   rec = updated;
   SessionRecord copy = rec;
-  Broadcast(copy.id, [&](SessionObserver* o) { o->OnStatus(copy); });
+  NotifyStatus(copy);
   BroadcastEvents(copy.id, event_id - 1);
   return copy;
 }
@@ -340,6 +348,7 @@ Result<SessionRecord> SessionManager::Create(CreateRequest req) {
     Store::InsertEvent(db, rec.id, "created", payload, rec.created_at);
   });
   if (!st.ok()) return st.error();
+  NotifyStatus(rec);
   return rec;
 }
 
@@ -685,7 +694,12 @@ Status SessionManager::Delete(const std::string& id_or_prefix) {
     del.bind(1, id);
     del.exec();
   });
-  if (st.ok()) secret_env_.erase(id);
+  if (st.ok()) {
+    secret_env_.erase(id);
+    std::vector<SessionObserver*> copy(watchers_.begin(), watchers_.end());
+    for (auto* w : copy)
+      if (watchers_.count(w)) w->OnDeleted(id);
+  }
   return st;
 }
 
@@ -708,7 +722,16 @@ Status SessionManager::Resize(const std::string& id, unsigned short cols, unsign
   Live& live = *it->second;
   if (!live.pty || !live.pty->open) return Error::Conflict("not_a_terminal", "session " + id + " has no terminal");
   if (cols == 0 || rows == 0) return Error::InvalidArgument("bad_size", "cols and rows must be positive");
-  return SetWindowSize(live.pty->fd->native_handle(), cols, rows);
+  if (auto st = SetWindowSize(live.pty->fd->native_handle(), cols, rows); !st.ok()) return st;
+  // Viewers that join later draw at the terminal's current width.
+  if (live.rec.metadata["pty_cols"] != std::to_string(cols) || live.rec.metadata["pty_rows"] != std::to_string(rows)) {
+    live.rec.metadata["pty_cols"] = std::to_string(cols);
+    live.rec.metadata["pty_rows"] = std::to_string(rows);
+    SessionRecord snapshot = live.rec;
+    store_.Post([snapshot](SQLite::Database& db) { Store::UpdateSession(db, snapshot); });
+    NotifyStatus(snapshot);
+  }
+  return OkStatus();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -841,7 +864,7 @@ void SessionManager::ApplyReport(Live& live) {
     EventRecord e{0, sid, "usage", usage_payload, snapshot.updated_at};
     Broadcast(sid, [&](SessionObserver* o) { o->OnEvent(e); });
   }
-  Broadcast(sid, [&](SessionObserver* o) { o->OnStatus(snapshot); });
+  NotifyStatus(snapshot);
 }
 
 void SessionManager::OnOutputClosed(Live& live, Output& out) {
@@ -998,7 +1021,7 @@ void SessionManager::Finish(Live& live) {
                  exit.exit_code.value_or(-1), rec.signal.value_or("-"), bytes);
     SessionRecord copy = rec;
     auto node = live_.extract(id);  // keep Live alive until the end of this scope
-    Broadcast(id, [&](SessionObserver* o) { o->OnStatus(copy); });
+    NotifyStatus(copy);
     BroadcastEvents(id, first_event - 1);
     if (lost_conversation) HandleLostConversation(copy, *lost_conversation);
   }

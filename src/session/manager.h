@@ -54,6 +54,8 @@ class SessionObserver {
   virtual void OnLog(const LogChunkPtr& chunk) = 0;
   virtual void OnStatus(const SessionRecord& session) = 0;
   virtual void OnEvent(const EventRecord& event) = 0;
+  // Watchers only (AddWatcher): a session was deleted.
+  virtual void OnDeleted(const std::string& session_id) {}
 };
 
 struct ManagerOptions {
@@ -117,6 +119,9 @@ class SessionManager {
 
   void AddObserver(const std::string& id, SessionObserver* observer);
   void RemoveObserver(const std::string& id, SessionObserver* observer);
+  // A watcher hears OnStatus for every session that is created or changes, and OnDeleted.
+  void AddWatcher(SessionObserver* watcher) { watchers_.insert(watcher); }
+  void RemoveWatcher(SessionObserver* watcher) { watchers_.erase(watcher); }
 
   size_t live_count() const { return live_.size(); }
   const AdapterRegistry& adapters() const { return adapters_; }
@@ -160,6 +165,8 @@ class SessionManager {
   boost::asio::signal_set sigchld_;
   std::map<std::string, std::unique_ptr<Live>> live_;
   std::map<std::string, std::set<SessionObserver*>> observers_;
+  std::set<SessionObserver*> watchers_;
+  void NotifyStatus(const SessionRecord& rec);
   // Sensitive --env values (names like *KEY*, *TOKEN*): never stored, kept for the daemon's life.
   std::map<std::string, std::map<std::string, std::string>> secret_env_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);

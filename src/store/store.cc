@@ -469,7 +469,9 @@ std::vector<SessionRecord> Store::ListSessions(const SessionFilter& f) {
   if (f.project) sql += " AND project_path = ?", args.push_back(*f.project);
   if (f.before_id) sql += " AND id < ?", args.push_back(*f.before_id);
   if (f.spec) {
-    sql += " AND id IN (SELECT session_id FROM session_specs WHERE spec_id = ? OR spec_id LIKE ? || '-%')";
+    // "028" finds sessions stored with "028-cli-ui" and the other way round.
+    sql += " AND id IN (SELECT session_id FROM session_specs WHERE spec_id = ? OR spec_id LIKE ? || '-%' OR ? LIKE spec_id || '-%')";
+    args.push_back(*f.spec);
     args.push_back(*f.spec);
     args.push_back(*f.spec);
   }

@@ -111,3 +111,33 @@ def test_one_connection_follows_several_sessions(home, project):
     got = asyncio.run(follow())
     assert b"from-a" in got[a] and b"from-b" in got[b]
     assert got[a] == home.raw_log(a) and got[b] == home.raw_log(b)
+
+
+def test_watch_reports_every_session_change_and_deletion(home, project):
+    """The sessions list in the web UI follows every session with one `watch`, without polling."""
+
+    async def watch():
+        seen = {}
+        deleted = []
+        async with websockets.unix_connect(str(home.socket), "ws://localhost/api/stream") as ws:
+            await ws.send(json.dumps({"type": "watch"}))
+            await ws.send(json.dumps({"type": "ping"}))
+            while json.loads(await asyncio.wait_for(ws.recv(), 10))["type"] != "pong":
+                pass
+            sid = home.run_detached("-C", project, "--", "sh", "-c", "echo hi")
+            while seen.get(sid, [None])[-1] != "completed":
+                msg = json.loads(await asyncio.wait_for(ws.recv(), 20))
+                assert msg["type"] != "log", "watch must not send log bytes"
+                if msg["type"] == "status":
+                    seen.setdefault(msg["session_id"], []).append(msg["status"])
+            home.cli("session", "delete", sid)
+            while not deleted:
+                msg = json.loads(await asyncio.wait_for(ws.recv(), 10))
+                if msg["type"] == "deleted":
+                    deleted.append(msg["session_id"])
+            return sid, seen[sid], deleted
+
+    home.cli("session", "list")  # starts the daemon
+    sid, statuses, deleted = asyncio.run(watch())
+    assert statuses[0] == "pending" and "running" in statuses and statuses[-1] == "completed"
+    assert deleted == [sid]
