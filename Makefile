@@ -2,7 +2,7 @@
 BUILD_DIR ?= build
 JOBS ?= 2
 
-.PHONY: all bootstrap build demo test unit clean
+.PHONY: all bootstrap build demo test unit bench clean
 
 all: build
 
@@ -29,6 +29,11 @@ test: build
 
 unit: build
 	@cd $(BUILD_DIR) && ctest --output-on-failure -R '^(StateMachine|Specs|EditDistance|Claude|Store)'
+
+# Side-by-side benchmarks (docs/benchmarks.md): `make bench`, or `make bench QUICK=1` for a smoke run.
+bench: build
+	@cd bench/node && { [ -d node_modules ] || npm ci --silent --no-audit --no-fund; }
+	@bench/run $(if $(QUICK),--quick)
 
 clean:
 	rm -rf $(BUILD_DIR)
