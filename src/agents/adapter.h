@@ -7,12 +7,18 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
+
+#include <nlohmann/json.hpp>
 
 #include "base/result.h"
 #include "session/session.h"
 
 namespace agentmux {
+
+// The environment a session's process gets (name → value), daemon's environment included.
+using EnvMap = std::map<std::string, std::string>;
 
 // How to launch one session's process.
 struct LaunchPlan {
@@ -22,6 +28,10 @@ struct LaunchPlan {
   std::optional<std::string> stdin_data;  // pipes mode: written to stdin, then stdin is closed
   // The agent's conversation id when it is known before the run (pre-assigned or resumed).
   std::optional<std::string> agent_session_id;
+  // The process gets its own TMPDIR ($AGENTMUX_HOME/tmp/<session id>), removed when the session
+  // ends: agent CLIs leave files in /tmp (OpenCode a 5.5 MB .so per run, Gemini error reports;
+  // shared/reference/agents/REPORT.md). A TMPDIR given with --env wins.
+  bool private_tmp = false;
 };
 
 // Facts an output parser found so far. Each field is set once seen; later values replace earlier.
@@ -40,6 +50,22 @@ struct AgentReport {
   std::optional<std::string> agent_version;
 };
 
+// One step of the agent's work in the same words for every CLI, stored as a session event
+// (session_events, DESIGN §3) and streamed as {"type":"event"}. Types and `data`:
+//   turn_started   {}                                   the agent began answering a prompt
+//   turn_finished  {"is_error": bool}                   it finished (a turn of the conversation)
+//   tool_use       {"tool": name, "input": summary}     it called a tool; the summary is the
+//                                                       command / path / pattern, ≤ 300 bytes
+//   error          {"message": text}                    it reported an error (also retry notices)
+struct AgentEvent {
+  std::string type;
+  nlohmann::json data;
+};
+
+// The short, readable part of a tool call's input: the command, path, pattern, URL or query when
+// there is one, else the JSON text; at most 300 bytes.
+std::string SummarizeToolInput(const nlohmann::json& input);
+
 // Turns an agent's structured stdout into an AgentReport. Not thread-safe; one per session.
 // REQUIRES: one parser per process run.
 class OutputParser {
@@ -50,9 +76,17 @@ class OutputParser {
   // End of output: parses a last line without a newline. Returns true when the report changed.
   virtual bool Finish() = 0;
   const AgentReport& report() const { return report_; }
+  // The events seen since the last call, oldest first.
+  std::vector<AgentEvent> TakeEvents() { return std::exchange(events_, {}); }
 
  protected:
+  void Emit(std::string type, nlohmann::json data = nlohmann::json::object()) {
+    events_.push_back({std::move(type), std::move(data)});
+  }
   AgentReport report_;
+
+ private:
+  std::vector<AgentEvent> events_;
 };
 
 // What `agentmux tools` reports about one adapter.
@@ -75,7 +109,11 @@ class Adapter {
   // (e.g. a shell session without a command).
   virtual Result<LaunchPlan> Plan(const SessionRecord& session, const std::string& path_env) const = 0;
   // A parser for the structured output of `session`, or nullptr when the output is a terminal stream.
-  virtual std::unique_ptr<OutputParser> NewParser(const SessionRecord& session) const { return nullptr; }
+  // `env` is the environment the process was started with (some CLIs keep usage in their own
+  // state dir under HOME, e.g. Copilot).
+  virtual std::unique_ptr<OutputParser> NewParser(const SessionRecord& session, const EnvMap& env) const {
+    return nullptr;
+  }
   // Binary discovery and environment check; never fails.
   virtual ToolInfo Inspect(const std::string& path_env) const = 0;
   // Whether Plan() honours metadata "resume_conversation" (the agent's conversation id).
@@ -100,5 +138,14 @@ class AdapterRegistry {
 
 std::unique_ptr<Adapter> MakeShellAdapter();
 std::unique_ptr<Adapter> MakeClaudeAdapter();
+std::unique_ptr<Adapter> MakeCodexAdapter();
+std::unique_ptr<Adapter> MakeOpencodeAdapter();
+std::unique_ptr<Adapter> MakeGeminiAdapter();
+std::unique_ptr<Adapter> MakeCopilotAdapter();
+
+// The version of the CLI at `binary`: from the package.json of the npm package the binary belongs
+// to (no process started), else the first line of `binary --version` (at most 5 s). Cached per
+// path and modification time. Thread-safe. nullopt when neither works.
+std::optional<std::string> ProbeVersion(const std::string& binary);
 
 }  // namespace agentmux

@@ -44,7 +44,17 @@ bool ClaudeStreamParser::OnJson(const json& j) {
       r.agent_version = j["claude_code_version"].get<std::string>();
       r.cost_cumulative = ClaudeCostIsCumulative(*r.agent_version);
     }
+    Emit("turn_started");
     return true;
+  }
+  if (type == "assistant" && j.contains("message") && j["message"].is_object()) {
+    const json& content = j["message"].contains("content") ? j["message"]["content"] : json();
+    if (content.is_array())
+      for (const auto& block : content)
+        if (block.is_object() && block.value("type", "") == "tool_use")
+          Emit("tool_use", {{"tool", block.value("name", "tool")},
+                            {"input", SummarizeToolInput(block.contains("input") ? block["input"] : json::object())}});
+    return false;
   }
   if (type == "result") {
     if (j.contains("session_id") && j["session_id"].is_string()) r.agent_session_id = j["session_id"].get<std::string>();
@@ -73,7 +83,9 @@ bool ClaudeStreamParser::OnJson(const json& j) {
       if (message.empty() && j.contains("result") && j["result"].is_string()) message = j["result"].get<std::string>();
       if (message.empty()) message = "Claude Code reported an error (" + j.value("subtype", "unknown") + ")";
       r.error = message;
+      Emit("error", {{"message", message}});
     }
+    Emit("turn_finished", {{"is_error", is_error}});
     return true;
   }
   return false;

@@ -48,6 +48,21 @@ TEST(ClaudeStream, SuccessfulRunGivesConversationUsageAndCost) {
   }
 }
 
+TEST(ClaudeStream, EventsNameTheTurnAndItsToolCalls) {
+  ClaudeStreamParser p;
+  p.Feed(Read("claude-stream-json.jsonl"));
+  p.Finish();
+  std::vector<std::string> types;
+  std::string tool, input;
+  for (const auto& e : p.TakeEvents()) {
+    types.push_back(e.type);
+    if (e.type == "tool_use") tool = e.data["tool"], input = e.data["input"];
+  }
+  EXPECT_EQ(types, (std::vector<std::string>{"turn_started", "tool_use", "turn_finished"}));
+  EXPECT_EQ(tool, "Write");
+  EXPECT_EQ(input, "/home/dev/lab/repo1/hello.txt");
+}
+
 TEST(ClaudeStream, Version2_1_330) {
   AgentReport r = Parse("claude-2.1.330-stream-json.jsonl");
   EXPECT_EQ(r.agent_session_id, "7074370e-26f9-4443-9edd-4fd39ca38702");

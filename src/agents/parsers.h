@@ -7,8 +7,10 @@
 //   opencode `run --format json`: every event has sessionID; step_finish{part.tokens, part.cost}
 //            per step (summed here); error{error.data.message}
 //   gemini   `-p … -o stream-json`: init{session_id}, result{status, stats, error}
-//   copilot  `-p … --output-format json`: result{sessionId, exitCode}, session.error{data.message};
-//            no token counts on stdout
+//   copilot  `--output-format json`: result{sessionId, exitCode}, session.error{data.message};
+//            no token counts on stdout: at the end they are summed from the CLI's state dir,
+//            <copilot_home>/session-state/<sessionId>/events.jsonl, session.usage_record lines
+//            (all runs of the conversation, so cumulative)
 #pragma once
 
 #include <memory>
@@ -40,6 +42,7 @@ class JsonLinesParser : public OutputParser {
 std::unique_ptr<OutputParser> MakeCodexParser();
 std::unique_ptr<OutputParser> MakeOpencodeParser();
 std::unique_ptr<OutputParser> MakeGeminiParser();
-std::unique_ptr<OutputParser> MakeCopilotParser();
+// `copilot_home`: $COPILOT_HOME or ~/.copilot of the process; "" = do not read usage.
+std::unique_ptr<OutputParser> MakeCopilotParser(std::string copilot_home = "");
 
 }  // namespace agentmux

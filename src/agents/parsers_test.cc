@@ -4,10 +4,13 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <functional>
 #include <sstream>
+
+#include <unistd.h>
 
 namespace agentmux {
 namespace {
@@ -25,6 +28,42 @@ AgentReport Parse(std::unique_ptr<OutputParser> p, const std::string& name, size
     for (size_t i = 0; i < text.size(); i += split) p->Feed(std::string_view(text).substr(i, split));
   p->Finish();
   return p->report();
+}
+
+// The normalised events of one transcript: "turn_started", "tool_use:<tool>", "turn_finished", "error".
+std::vector<std::string> Events(std::unique_ptr<OutputParser> p, const std::string& name) {
+  std::ifstream in(ReferenceDir() + "/" + name, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string text = ss.str();
+  std::vector<std::string> out;
+  for (size_t i = 0; i < text.size(); i += 5) {
+    p->Feed(std::string_view(text).substr(i, 5));
+    for (auto& e : p->TakeEvents()) out.push_back(e.type == "tool_use" ? "tool_use:" + e.data["tool"].get<std::string>() : e.type);
+  }
+  p->Finish();
+  for (auto& e : p->TakeEvents()) out.push_back(e.type);
+  return out;
+}
+
+TEST(AgentEvents, TurnsAndToolCallsOfEveryCliInOneVocabulary) {
+  using V = std::vector<std::string>;
+  EXPECT_EQ(Events(MakeCodexParser(), "codex-exec.jsonl"), (V{"turn_started", "tool_use:file_change", "turn_finished"}));
+  EXPECT_EQ(Events(MakeCodexParser(), "codex-exec-shell-fake-model.jsonl"),
+            (V{"turn_started", "tool_use:command_execution", "turn_finished"}));
+  EXPECT_EQ(Events(MakeOpencodeParser(), "opencode-run.jsonl"), (V{"turn_started", "tool_use:write", "turn_finished"}));
+  EXPECT_EQ(Events(MakeGeminiParser(), "gemini-stream-json.jsonl"), (V{"turn_started", "tool_use:write_file", "turn_finished"}));
+  V copilot = Events(MakeCopilotParser(), "copilot-output-json.jsonl");
+  EXPECT_EQ(copilot.front(), "turn_started");
+  EXPECT_NE(std::find(copilot.begin(), copilot.end(), "tool_use:create"), copilot.end());
+  EXPECT_EQ(copilot.back(), "turn_finished");
+  V key = Events(MakeCodexParser(), "codex-err-wrong-key.jsonl");
+  EXPECT_EQ(key.back(), "turn_finished");
+  EXPECT_NE(std::find(key.begin(), key.end(), "error"), key.end());
+  // Tool input summaries name the command or path, on one line, at most 300 bytes.
+  EXPECT_EQ(SummarizeToolInput(nlohmann::json{{"file_path", "/p/hello.txt"}, {"content", "x"}}), "/p/hello.txt");
+  EXPECT_EQ(SummarizeToolInput(nlohmann::json{{"command", "ls\n-la"}}), "ls -la");
+  EXPECT_EQ(SummarizeToolInput(nlohmann::json(std::string(1000, 'a'))).size(), 300u);
 }
 
 TEST(CodexParser, RunAndResumeWithThreadCumulativeUsage) {
@@ -111,10 +150,36 @@ TEST(CopilotParser, RunResumeAndErrors) {
   EXPECT_EQ(down.error->rfind("Could not connect to local model provider", 0), 0u);
 }
 
+// Copilot keeps token counts in <COPILOT_HOME>/session-state/<id>/events.jsonl, one
+// session.usage_record per model call of every run of the conversation: summed, cumulative.
+TEST(CopilotParser, UsageComesFromTheStateDirAndCoversTheConversation) {
+  std::string home = ::testing::TempDir() + "/copilot-home-" + std::to_string(::getpid());
+  std::string dir = home + "/session-state/e625ac21-0900-43d9-95d3-461f88ce16e1";
+  std::filesystem::create_directories(dir);
+  {
+    std::ofstream ev(dir + "/events.jsonl");
+    ev << R"({"type":"session.start","data":{}})" "\n"
+       << R"({"type":"session.usage_record","data":{"usage":{"inputTokens":100,"outputTokens":10,"cacheReadTokens":5,"cacheWriteTokens":0,"reasoningTokens":2,"cost":0.5}}})" "\n"
+       << R"({"type":"session.usage_record","data":{"usage":{"inputTokens":200,"outputTokens":20,"cacheReadTokens":0,"cacheWriteTokens":1,"reasoningTokens":0,"cost":0.25}}})" "\n";
+  }
+  AgentReport r = Parse(MakeCopilotParser(home), "copilot-output-json.jsonl");
+  ASSERT_TRUE(r.usage.has_value());
+  EXPECT_EQ(r.usage->input_tokens, 300);
+  EXPECT_EQ(r.usage->output_tokens, 32);
+  EXPECT_EQ(r.usage->cache_read_tokens, 5);
+  EXPECT_EQ(r.usage->cache_creation_tokens, 1);
+  EXPECT_TRUE(r.usage_cumulative);
+  EXPECT_DOUBLE_EQ(*r.cost_usd, 0.75);
+  // No state dir for another id: no usage, no error.
+  AgentReport other = Parse(MakeCopilotParser(home), "copilot-err-wrong-key.jsonl");
+  EXPECT_FALSE(other.usage.has_value());
+  std::filesystem::remove_all(home);
+}
+
 TEST(Parsers, EveryTranscriptOfEachCliParses) {
   const std::vector<std::pair<std::string, std::function<std::unique_ptr<OutputParser>()>>> clis = {
       {"codex-", MakeCodexParser}, {"opencode-", MakeOpencodeParser}, {"gemini-", MakeGeminiParser},
-      {"copilot-", MakeCopilotParser}};
+      {"copilot-", [] { return MakeCopilotParser(); }}};
   int files = 0;
   for (const auto& entry : std::filesystem::directory_iterator(ReferenceDir())) {
     std::string name = entry.path().filename().string();

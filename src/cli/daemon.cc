@@ -118,7 +118,14 @@ int RunDaemon(const Home& home, const DaemonOptions& daemon_options) {
   }
   boost::asio::io_context io(1);
   AdapterRegistry adapters;
-  SessionManager manager(io, **store, adapters);
+  ManagerOptions manager_options;
+  // Private TMPDIRs of agent sessions; what a previous daemon left there belongs to nobody now.
+  manager_options.tmp_root = home.dir + "/tmp";
+  {
+    std::error_code ec;
+    std::filesystem::remove_all(manager_options.tmp_root, ec);
+  }
+  SessionManager manager(io, **store, adapters, manager_options);
   manager.Recover();
   manager.Run();
   Api api(manager);

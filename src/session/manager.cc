@@ -68,7 +68,33 @@ struct SessionManager::Live {
   Usage base_own, base_conv;
   double base_own_cost = 0, base_conv_cost = 0;
   std::string stderr_tail;
+  std::string tmp_dir;  // private TMPDIR, removed at the end ("" = none)
 };
+
+// Removes a private TMPDIR and what the agent left in it; failures are logged, never fatal.
+// The last non-blank line of `text` without ANSI colour codes, at most 300 bytes.
+static std::string LastLine(const std::string& text) {
+  std::string clean;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '\x1b' && i + 1 < text.size() && text[i + 1] == '[') {
+      i += 2;
+      while (i < text.size() && !(text[i] >= '@' && text[i] <= '~')) ++i;
+      continue;
+    }
+    clean += text[i];
+  }
+  size_t end = clean.find_last_not_of(" \t\r\n");
+  if (end == std::string::npos) return "";
+  size_t start = clean.rfind('\n', end);
+  start = start == std::string::npos ? 0 : start + 1;
+  return clean.substr(start, std::min<size_t>(end + 1 - start, 300));
+}
+
+static void RemoveTree(const std::string& dir) {
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
+  if (ec) spdlog::warn("could not remove {}: {}", dir, ec.message());
+}
 
 std::string FormatDuration(int64_t ms) {
   if (ms % 3'600'000 == 0) return std::to_string(ms / 3'600'000) + "h";
@@ -352,8 +378,8 @@ Result<SessionRecord> SessionManager::Create(CreateRequest req) {
   return rec;
 }
 
-std::vector<std::string> SessionManager::BuildEnv(const SessionRecord& rec, const LaunchPlan& plan) const {
-  std::map<std::string, std::string> env;
+EnvMap SessionManager::BuildEnv(const SessionRecord& rec, const LaunchPlan& plan) const {
+  EnvMap env;
   for (char** e = environ; e && *e; ++e) {
     std::string kv(*e);
     auto eq = kv.find('=');
@@ -370,14 +396,14 @@ std::vector<std::string> SessionManager::BuildEnv(const SessionRecord& rec, cons
   if (rec.prompt) env["LEANSPEC_PROMPT"] = *rec.prompt;
   else env.erase("LEANSPEC_PROMPT");
   env["LEANSPEC_PROJECT_PATH"] = rec.project_path;
+  // Shells and some CLIs (OpenCode) take the working directory from PWD, not getcwd().
+  env["PWD"] = rec.project_path;
+  env.erase("OLDPWD");
   env["AGENTMUX_SESSION_ID"] = rec.id;
   for (const auto& [k, v] : rec.env) env[k] = v;
   if (auto it = secret_env_.find(rec.id); it != secret_env_.end())
     for (const auto& [k, v] : it->second) env[k] = v;
-  std::vector<std::string> out;
-  out.reserve(env.size());
-  for (const auto& [k, v] : env) out.push_back(k + "=" + v);
-  return out;
+  return env;
 }
 
 Result<SessionRecord> SessionManager::Start(const std::string& id_or_prefix) {
@@ -404,20 +430,34 @@ Result<SessionRecord> SessionManager::Launch(SessionRecord rec, SessionAction ac
                                "again with --env " + name + "=…");
     }
   }
+  std::string tmp_dir;
+  if (plan->private_tmp && !options_.tmp_root.empty() && !rec.env.count("TMPDIR")) {
+    tmp_dir = options_.tmp_root + "/" + rec.id;
+    std::error_code ec;
+    std::filesystem::create_directories(tmp_dir, ec);
+    std::filesystem::permissions(tmp_dir, std::filesystem::perms::owner_all, ec);
+    if (ec) tmp_dir.clear();  // the agent uses the usual /tmp then
+    else plan->env["TMPDIR"] = tmp_dir;
+  }
+  EnvMap env = BuildEnv(rec, *plan);
   SpawnOptions opts;
   opts.argv = plan->argv;
-  opts.env = BuildEnv(rec, *plan);
+  for (const auto& [k, v] : env) opts.env.push_back(k + "=" + v);
   opts.cwd = rec.project_path;
   opts.use_pty = plan->use_pty;
   if (auto it = rec.metadata.find("pty_cols"); it != rec.metadata.end()) opts.cols = std::stoi(it->second);
   if (auto it = rec.metadata.find("pty_rows"); it != rec.metadata.end()) opts.rows = std::stoi(it->second);
   auto proc = Spawn(opts);
-  if (!proc.ok()) return proc.error();
+  if (!proc.ok()) {
+    if (!tmp_dir.empty()) RemoveTree(tmp_dir);
+    return proc.error();
+  }
 
   auto live = std::make_unique<Live>();
   live->pid = proc->pid;
   live->started_mono = MonotonicMs();
-  live->parser = adapter->NewParser(rec);
+  live->tmp_dir = tmp_dir;
+  live->parser = adapter->NewParser(rec, env);
   // Usage so far: this session's own (a resumed interrupted session has some) and its
   // conversation's (for a continue: the parent's running totals).
   live->base_own = rec.usage.value_or(Usage{});
@@ -810,7 +850,27 @@ void SessionManager::EmitChunk(Live& live, const std::string& level, std::string
     live.stderr_tail += ptr->data;
     if (live.stderr_tail.size() > 8192) live.stderr_tail.erase(0, live.stderr_tail.size() - 8192);
   }
-  if (live.parser && level != "stderr" && live.parser->Feed(ptr->data)) ApplyReport(live);
+  if (live.parser && level != "stderr") {
+    bool changed = live.parser->Feed(ptr->data);
+    DrainAgentEvents(live);
+    if (changed) ApplyReport(live);
+  }
+}
+
+// Stores the parser's normalised events (turns, tool calls, errors) behind the chunks already
+// queued, and tells the session's observers.
+void SessionManager::DrainAgentEvents(Live& live) {
+  auto events = live.parser->TakeEvents();
+  if (events.empty()) return;
+  int64_t ts = NowMs();
+  std::string sid = live.rec.id;
+  store_.Post([sid, events, ts](SQLite::Database& db) {
+    for (const auto& e : events) Store::InsertEvent(db, sid, e.type, e.data, ts);
+  });
+  for (const auto& e : events) {
+    EventRecord rec{0, sid, e.type, e.data, ts};
+    Broadcast(sid, [&](SessionObserver* o) { o->OnEvent(rec); });
+  }
 }
 
 void SessionManager::ApplyReport(Live& live) {
@@ -942,7 +1002,12 @@ void SessionManager::MaybeFinish(Live& live) {
 
 void SessionManager::Finish(Live& live) {
   live.finishing = true;
-  if (live.parser && live.parser->Finish()) ApplyReport(live);
+  if (live.parser) {
+    bool changed = live.parser->Finish();
+    DrainAgentEvents(live);
+    if (changed) ApplyReport(live);
+  }
+  if (!live.tmp_dir.empty()) RemoveTree(live.tmp_dir);
   SessionRecord& rec = live.rec;
   const ExitStatus& exit = *live.exit;
   rec.exit_code = exit.exit_code;
@@ -990,6 +1055,11 @@ void SessionManager::Finish(Live& live) {
     if (agent_error) payload["reason"] = rec.error.value_or("the agent reported an error");
     else if (exit.signal) rec.error = "killed by " + *rec.signal;
     else rec.error = "exited with code " + std::to_string(exit.exit_code.value_or(-1));
+    if (!agent_error) {
+      // Say why, in the agent's own words when there are any.
+      if (live.parser && live.parser->report().error) *rec.error += " (the agent last said: " + *live.parser->report().error + ")";
+      else if (auto line = LastLine(live.stderr_tail); !line.empty()) *rec.error += " (stderr: " + line + ")";
+    }
     if (!payload.contains("reason")) payload["reason"] = *rec.error;
   }
   if (rec.usage) payload["token_count"] = rec.usage->total();

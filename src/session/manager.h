@@ -64,6 +64,9 @@ struct ManagerOptions {
   int64_t timeout_grace_ms = 5'000;   // --timeout: SIGTERM → SIGKILL
   size_t max_pending_log_bytes = 64u << 20;  // store queue size at which PTY reads pause (backpressure)
   bool kill_on_destroy = true;        // the destructor SIGKILLs live process groups (tests turn it off to play a crash)
+  // Where sessions whose adapter asks for a private TMPDIR (LaunchPlan::private_tmp) get it:
+  // <tmp_root>/<session id>, mode 0700, removed when the session ends. "" = no private TMPDIR.
+  std::string tmp_root;
 };
 
 class SessionManager {
@@ -153,10 +156,11 @@ class SessionManager {
   void ReapChildren();
   void MaybeFinish(Live& live);
   void Finish(Live& live);
+  void DrainAgentEvents(Live& live);
   void ApplyReport(Live& live);
   void SignalGroup(Live& live, int sig);
   void OnCommitted(std::vector<std::pair<std::string, int64_t>> committed);
-  std::vector<std::string> BuildEnv(const SessionRecord& rec, const LaunchPlan& plan) const;
+  EnvMap BuildEnv(const SessionRecord& rec, const LaunchPlan& plan) const;
 
   boost::asio::io_context& io_;
   Store& store_;

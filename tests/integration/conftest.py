@@ -27,7 +27,6 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 BIN = Path(os.environ.get("AGENTMUX_BIN") or REPO / "build" / "agentmux")
 AGENT_BIN_DIR = REPO / "tools" / "agents" / "node_modules" / ".bin"
-FAKE_ANTHROPIC = REPO / "tests" / "fixtures" / "fake_anthropic.py"
 PYTHON = sys.executable or "/usr/bin/python3"
 
 TERMINAL = {"completed", "failed", "cancelled", "interrupted"}
@@ -292,22 +291,59 @@ class FakeAnthropic:
 @pytest.fixture
 def fake_anthropic():
     """The scripted Anthropic API (tests/fixtures/fake_anthropic.py, expected key "test")."""
+    yield from _fake_server("fake_anthropic.py", FakeAnthropic)
+
+
+# ---------------------------------------------------------------- fake OpenAI and Gemini APIs
+
+class FakeServer(FakeAnthropic):
+    def posts(self, path_part):
+        """Logged POST requests whose path contains `path_part`, oldest first."""
+        return [r for r in self.requests() if r["method"] == "POST" and path_part in r["path"]
+                and isinstance(r["body"], dict)]
+
+
+def _fake_server(script, cls=None):
+    """Starts tests/fixtures/<script> on a free loopback port and yields a `cls` (FakeServer) for it."""
+    cls = cls or FakeServer
     d = Path(tempfile.mkdtemp(prefix="amx-fake-", dir="/tmp"))
     log = d / "requests.jsonl"
-    proc = subprocess.Popen([PYTHON, str(FAKE_ANTHROPIC), "--port", "0", "--log", str(log), "--key", "test"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen([PYTHON, str(REPO / "tests" / "fixtures" / script), "--port", "0", "--log", str(log),
+                             "--key", "test"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        line = proc.stdout.readline()  # "PORT <n>", flushed first
+        line = proc.stdout.readline()
         m = re.fullmatch(r"PORT (\d+)\n", line)
         if not m:
-            pytest.fail("fake_anthropic did not start: %r %s" % (line, proc.stderr.read() if proc.poll() else ""))
-        yield FakeAnthropic(int(m.group(1)), log, proc)
+            pytest.fail("%s did not start: %r" % (script, line))
+        yield cls(int(m.group(1)), log, proc)
     finally:
         proc.kill()
         proc.wait(timeout=10)
         proc.stdout.close()
         proc.stderr.close()
         shutil.rmtree(d, ignore_errors=True)
+
+
+@pytest.fixture
+def fake_openai():
+    """Scripted OpenAI Responses + Chat Completions API (tests/fixtures/fake_openai.py, key "test")."""
+    yield from _fake_server("fake_openai.py")
+
+
+@pytest.fixture
+def fake_gemini():
+    """Scripted Gemini generateContent API (tests/fixtures/fake_gemini.py, key "test")."""
+    yield from _fake_server("fake_gemini.py")
+
+
+def closed_port():
+    """A loopback port nothing listens on (a model server that is down)."""
+    import socket
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
 
 
 # ---------------------------------------------------------------- a LeanSpec project
