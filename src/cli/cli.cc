@@ -19,7 +19,7 @@
 #include <iostream>
 #include <thread>
 
-#include "agents/claude_stream.h"
+#include "agents/transcript.h"
 #include "api/api.h"
 #include "base/clock.h"
 #include "cli/home.h"
@@ -196,13 +196,13 @@ void WriteOut(FILE* f, const std::string& bytes) {
   std::fflush(f);
 }
 
-// Prints log data as people read it: a structured (stream-json) session's stdout becomes a
-// transcript; everything else passes through byte for byte.
+// Prints log data as people read it: a structured session's stdout becomes a transcript (see
+// agents/transcript.h); everything else passes through byte for byte.
 class LogPrinter {
  public:
-  LogPrinter(bool transcript) : transcript_(transcript) {}
+  explicit LogPrinter(std::unique_ptr<TranscriptRenderer> renderer) : renderer_(std::move(renderer)) {}
   void Print(const std::string& level, const std::string& data) {
-    if (!transcript_) {
+    if (!renderer_) {
       WriteOut(level == "stderr" ? stderr : stdout, data);
       return;
     }
@@ -213,23 +213,28 @@ class LogPrinter {
     pending_ += data;
     size_t pos;
     while ((pos = pending_.find('\n')) != std::string::npos) {
-      std::string out = RenderClaudeLine(std::string_view(pending_).substr(0, pos));
+      std::string out = renderer_->Line(std::string_view(pending_).substr(0, pos));
       if (!out.empty()) WriteOut(stdout, out);
       pending_.erase(0, pos + 1);
     }
   }
   void Finish() {
-    if (transcript_ && !pending_.empty()) WriteOut(stdout, RenderClaudeLine(pending_));
+    if (!renderer_) return;
+    std::string out = pending_.empty() ? "" : renderer_->Line(pending_);
+    out += renderer_->Finish();
+    if (!out.empty()) WriteOut(stdout, out);
     pending_.clear();
   }
 
  private:
-  bool transcript_;
+  std::unique_ptr<TranscriptRenderer> renderer_;
   std::string pending_;
 };
 
-bool WantsTranscript(const json& session, bool raw) {
-  return !raw && Str(session, "tool") == "claude" && Str(session, "mode") == "autonomous";
+// The transcript renderer for an autonomous agent session (nullptr: print bytes as they are).
+std::unique_ptr<TranscriptRenderer> WantsTranscript(const json& session, bool raw) {
+  if (raw || Str(session, "mode") != "autonomous") return nullptr;
+  return MakeTranscriptRenderer(Str(session, "tool"));
 }
 
 // Streams a session's output from `since_seq` until it ends. Returns the final session JSON.
@@ -529,7 +534,8 @@ void AddCreateOptions(CLI::App* cmd, CreateOpts& o) {
   cmd->add_option("--mode,-m", o.mode, "guided (interactive terminal) or autonomous (headless, structured)")
       ->check(CLI::IsMember({"guided", "autonomous"}));
   cmd->add_option("--project-path,-C", o.project_path, "project directory (default: current directory)");
-  cmd->add_option("--env,-e", o.env, "KEY=VALUE for the agent's environment (repeatable)")
+  cmd->add_option("--env,-e", o.env,
+                  "KEY=VALUE for the agent's environment, or KEY to pass this shell's value (repeatable)")
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   cmd->add_option("--timeout", o.timeout, "end the session after this long (90s, 5m, 1h): SIGTERM, then SIGKILL; status failed");
   cmd->add_option("command", o.command, "command and arguments (after --) for the shell tool");
@@ -547,7 +553,13 @@ json CreateBody(const CreateOpts& o) {
   json env = json::object();
   for (const auto& kv : o.env) {
     auto eq = kv.find('=');
-    if (eq == std::string::npos || eq == 0) Fail("--env takes KEY=VALUE, got '" + kv + "'");
+    if (eq == 0 || kv.empty()) Fail("--env takes KEY=VALUE or KEY, got '" + kv + "'");
+    if (eq == std::string::npos) {  // like `docker run -e KEY`: the value from this environment
+      const char* value = std::getenv(kv.c_str());
+      if (!value) Fail("--env " + kv + ": " + kv + " is not set in this environment; give --env " + kv + "=VALUE");
+      env[kv] = value;
+      continue;
+    }
     env[kv.substr(0, eq)] = kv.substr(eq + 1);
   }
   body["env"] = env;

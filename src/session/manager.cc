@@ -72,8 +72,9 @@ struct SessionManager::Live {
 };
 
 // Removes a private TMPDIR and what the agent left in it; failures are logged, never fatal.
-// The last non-blank line of `text` without ANSI colour codes, at most 300 bytes.
-static std::string LastLine(const std::string& text) {
+// The line of a CLI's stderr that says why it failed: the last one starting with "Error" (any
+// case), else the last non-blank one; without ANSI colour codes, at most 300 bytes.
+static std::string ErrorLine(const std::string& text) {
   std::string clean;
   for (size_t i = 0; i < text.size(); ++i) {
     if (text[i] == '\x1b' && i + 1 < text.size() && text[i + 1] == '[') {
@@ -83,11 +84,19 @@ static std::string LastLine(const std::string& text) {
     }
     clean += text[i];
   }
-  size_t end = clean.find_last_not_of(" \t\r\n");
-  if (end == std::string::npos) return "";
-  size_t start = clean.rfind('\n', end);
-  start = start == std::string::npos ? 0 : start + 1;
-  return clean.substr(start, std::min<size_t>(end + 1 - start, 300));
+  std::string last, error;
+  std::stringstream lines(clean);
+  for (std::string line; std::getline(lines, line);) {
+    size_t b = line.find_first_not_of(" \t\r"), e = line.find_last_not_of(" \t\r");
+    if (b == std::string::npos) continue;
+    line = line.substr(b, e + 1 - b);
+    last = line;
+    if (line.size() >= 5 && (line.compare(0, 5, "Error") == 0 || line.compare(0, 5, "error") == 0 ||
+                             line.compare(0, 5, "ERROR") == 0))
+      error = line;
+  }
+  std::string out = error.empty() ? last : error;
+  return out.size() > 300 ? out.substr(0, 300) : out;
 }
 
 static void RemoveTree(const std::string& dir) {
@@ -1058,7 +1067,7 @@ void SessionManager::Finish(Live& live) {
     if (!agent_error) {
       // Say why, in the agent's own words when there are any.
       if (live.parser && live.parser->report().error) *rec.error += " (the agent last said: " + *live.parser->report().error + ")";
-      else if (auto line = LastLine(live.stderr_tail); !line.empty()) *rec.error += " (stderr: " + line + ")";
+      else if (auto line = ErrorLine(live.stderr_tail); !line.empty()) *rec.error += " (stderr: " + line + ")";
     }
     if (!payload.contains("reason")) payload["reason"] = *rec.error;
   }

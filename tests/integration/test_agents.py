@@ -280,3 +280,13 @@ def test_tools_lists_every_adapter_and_says_how_to_install_a_missing_one(home):
         assert "Codex CLI ('codex') was not found" in cp.stderr and "npm install -g @openai/codex" in cp.stderr, cp.stderr
     finally:
         bare.cleanup()
+
+
+def test_an_agent_without_login_fails_with_the_clis_reason(home, project):
+    """A CLI that exits before any structured output: the session's error quotes its stderr."""
+    home.env.update(COPILOT_OFFLINE="true", COPILOT_MODEL="fake-model")  # offline, but no model provider
+    run(home, "--tool", "copilot", "--prompt", "hi", "-C", project)
+    s = newest(home)
+    assert s["status"] == "failed"
+    assert s["error"] == ("exited with code 1 (stderr: Offline mode requires a local model provider. "
+                          "Set COPILOT_PROVIDER_BASE_URL to configure one.)"), s["error"]

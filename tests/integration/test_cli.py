@@ -156,6 +156,16 @@ def test_env_flag_reaches_the_session(home, project):
     assert "[blue][]" in cp.stdout
 
 
+def test_env_flag_without_a_value_passes_the_callers_value(home, project):
+    # The daemon started long before; `-e NAME` hands over this shell's value, like `docker run -e`.
+    home.cli("ls")
+    cp = home.cli("run", "-e", "AMX_FROM_SHELL", "-C", project, "--", "sh", "-c", 'echo "[$AMX_FROM_SHELL]"',
+                  env={"AMX_FROM_SHELL": "from the shell"})
+    assert "[from the shell]" in cp.stdout
+    cp = home.cli("run", "-e", "AMX_NOT_SET_ANYWHERE", "-C", project, "--", "true", check=False)
+    assert cp.returncode != 0 and "AMX_NOT_SET_ANYWHERE is not set" in cp.stderr
+
+
 # ---------------------------------------------------------------- list / view
 
 def test_ls_and_view_json(home, project):
