@@ -489,7 +489,7 @@ void PrintSession(const json& s) {
 }
 
 void PrintList(const json& sessions) {
-  std::printf("%-13s  %-11s  %-7s  %-10s  %-16s  %-34s  %-8s  %-9s  %-8s  %s\n", "ID", "STATUS", "TOOL", "MODE",
+  std::printf("%-13s  %-11s  %-8s  %-10s  %-16s  %-34s  %-8s  %-9s  %-8s  %s\n", "ID", "STATUS", "TOOL", "MODE",
               "SPECS", "PROMPT / COMMAND", "CREATED", "DURATION", "TOKENS", "COST");
   for (const auto& s : sessions) {
     std::string specs;
@@ -503,7 +503,7 @@ void PrintList(const json& sessions) {
     std::string dur = s["duration_ms"].is_number() ? HumanDuration(s["duration_ms"]) : "-";
     if (Str(s, "status") == "running" && s["started_at"].is_string())
       if (auto t = ParseRfc3339(s["started_at"])) dur = HumanDuration(NowMs() - *t);
-    std::printf("%-13s  %-11s  %-7s  %-10s  %-16s  %-34s  %-8s  %-9s  %-8s  %s\n", ShortId(Str(s, "id")).c_str(),
+    std::printf("%-13s  %-11s  %-8s  %-10s  %-16s  %-34s  %-8s  %-9s  %-8s  %s\n", ShortId(Str(s, "id")).c_str(),
                 Str(s, "status").c_str(), Str(s, "tool").c_str(), Str(s, "mode").c_str(),
                 Excerpt(specs.empty() ? "-" : specs, 16).c_str(), Excerpt(what.empty() ? "-" : what, 34).c_str(),
                 Ago(Str(s, "created_at")).c_str(), dur.c_str(),

@@ -99,6 +99,29 @@ static std::string ErrorLine(const std::string& text) {
   return out.size() > 300 ? out.substr(0, 300) : out;
 }
 
+// True when /proc/<pid>/environ holds AGENTMUX_SESSION_ID=<id>: the process is that session's.
+static bool ProcessBelongsTo(int pid, const std::string& id) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/environ", std::ios::binary);
+  if (!in) return false;
+  std::string env((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  return env.find(std::string("AGENTMUX_SESSION_ID=") + id + '\0') != std::string::npos;
+}
+
+// SIGKILLs processes of session `id` that left its process group (setsid: e.g. the Codex TUI's
+// app-server daemon), found by AGENTMUX_SESSION_ID in their environment. Returns their pids.
+static std::vector<int> KillEscapees(const std::string& id) {
+  std::vector<int> killed;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+    int pid = std::stoi(name);
+    if (pid == ::getpid() || !ProcessBelongsTo(pid, id)) continue;
+    if (::kill(pid, SIGKILL) == 0) killed.push_back(pid);
+  }
+  return killed;
+}
+
 static void RemoveTree(const std::string& dir) {
   std::error_code ec;
   std::filesystem::remove_all(dir, ec);
@@ -1016,6 +1039,11 @@ void SessionManager::Finish(Live& live) {
     DrainAgentEvents(live);
     if (changed) ApplyReport(live);
   }
+  // A stopped session leaves no process behind, and an agent none that escaped its group; a
+  // shell session that ended by itself may leave a daemon it started on purpose.
+  std::vector<int> escaped;
+  if (live.stop_requested || live.rec.tool != "shell") escaped = KillEscapees(live.rec.id);
+  if (!escaped.empty()) spdlog::info("session {}: killed {} process(es) that left its process group", live.rec.id, escaped.size());
   if (!live.tmp_dir.empty()) RemoveTree(live.tmp_dir);
   SessionRecord& rec = live.rec;
   const ExitStatus& exit = *live.exit;
@@ -1071,6 +1099,7 @@ void SessionManager::Finish(Live& live) {
     }
     if (!payload.contains("reason")) payload["reason"] = *rec.error;
   }
+  if (!escaped.empty()) payload["killed_escaped_pids"] = escaped;
   if (rec.usage) payload["token_count"] = rec.usage->total();
   if (rec.cost_usd) payload["cost_usd"] = *rec.cost_usd;
   int64_t chunks = rec.log_seq, bytes = rec.log_bytes;
@@ -1108,16 +1137,6 @@ void SessionManager::Finish(Live& live) {
 
 // ---------------------------------------------------------------------------------------------
 // Recovery and shutdown
-
-namespace {
-// True when /proc/<pid>/environ holds AGENTMUX_SESSION_ID=<id>: the process is that session's.
-bool ProcessBelongsTo(int pid, const std::string& id) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/environ", std::ios::binary);
-  if (!in) return false;
-  std::string env((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  return env.find(std::string("AGENTMUX_SESSION_ID=") + id + '\0') != std::string::npos;
-}
-}  // namespace
 
 void SessionManager::Recover() {
   for (const auto& id : store_.SessionIdsWithStatus({"running", "paused"})) {

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from conftest import BIN, group_members, proc_stat, wait_for
+from conftest import BIN, group_members, pid_alive, pids_with_env, proc_stat, wait_for
 
 ENV_SCRIPT = ('printf "IDS=[%s]\\n" "$LEANSPEC_SPEC_IDS"; printf "ID=[%s]\\n" "$LEANSPEC_SPEC_ID"; '
               'printf "PROMPT=[%s]\\n" "${LEANSPEC_PROMPT-unset}"; printf "PP=[%s]\\n" "$LEANSPEC_PROJECT_PATH"; '
@@ -221,6 +221,19 @@ def test_rm_of_a_running_session_is_refused(home, project):
     cp = home.cli("view", sid, check=False)
     assert cp.returncode != 0 and "no session" in cp.stderr
     assert home.cli_json("ls") == []
+
+
+def test_stop_also_ends_processes_that_left_the_process_group(home, project):
+    # Like the Codex TUI's app-server daemon: a child that calls setsid() escapes the group.
+    sid = home.run_detached("-C", project, "--", "sh", "-c", "setsid sleep 1000 & echo ready; sleep 1000")
+    wait_for(lambda: b"ready" in home.raw_log(sid), what="ready")
+    escaped = wait_for(lambda: [p for p in pids_with_env("AGENTMUX_SESSION_ID=" + sid)
+                                if proc_stat(p)[1] != home.view(sid)["pid"]], what="the setsid child")
+    home.cli("stop", sid, "--grace", "1")
+    wait_for(lambda: not any(pid_alive(p) for p in escaped), timeout=5, what="the escaped process to end")
+    assert not pids_with_env("AGENTMUX_SESSION_ID=" + sid)
+    ended = home.cli_json("events", sid)[-1]
+    assert ended["event_type"] == "cancelled" and ended["data"]["killed_escaped_pids"] == escaped
 
 
 def test_stop_with_grace_kills_a_term_ignoring_process_group(home, project):
