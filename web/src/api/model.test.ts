@@ -52,5 +52,9 @@ describe('Session mapping', () => {
     expect(isStructured({ tool: 'claude', mode: 'autonomous' })).toBe(true);
     expect(isStructured({ tool: 'claude', mode: 'guided' })).toBe(false);
     expect(isStructured({ tool: 'shell', mode: 'autonomous' })).toBe(false);
+    for (const tool of ['codex', 'opencode', 'gemini', 'copilot']) {
+      expect(isStructured({ tool, mode: 'autonomous' })).toBe(true);
+      expect(isStructured({ tool, mode: 'guided' })).toBe(false);
+    }
   });
 });

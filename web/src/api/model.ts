@@ -2,6 +2,7 @@
 // session has `specIds: string[]`, always an array, and `prompt?: string | null`; `specId` stays
 // as a deprecated alias for one release cycle).
 import { decodeBase64 } from '../data/base64';
+import { isTranscriptTool } from '../data/transcript';
 import type {
   LogLevel,
   SessionMode,
@@ -205,7 +206,7 @@ export function ptySize(s: Session): { cols: number; rows: number } {
   return { cols: cols > 0 ? cols : 120, rows: rows > 0 ? rows : 40 };
 }
 
-/** Claude Code headless: stdout is stream-json, one event per line (pipes, not a PTY). */
+/** An agent CLI run headless: stdout is JSON lines, one event per line (pipes, not a PTY). */
 export function isStructured(s: Pick<Session, 'tool' | 'mode'>): boolean {
-  return s.tool === 'claude' && s.mode === 'autonomous';
+  return isTranscriptTool(s.tool) && s.mode === 'autonomous';
 }

@@ -5,13 +5,13 @@ import type { SessionFeed } from '../data/sessionFeed';
 import { formatCost, formatDuration, formatTokens } from '../data/format';
 import { TranscriptParser, toolSummary, type TranscriptItem } from '../data/transcript';
 
-export function Transcript({ feed, hidden }: { feed: SessionFeed; hidden: boolean }) {
+export function Transcript({ feed, tool, hidden }: { feed: SessionFeed; tool: string; hidden: boolean }) {
   const [items, setItems] = useState<TranscriptItem[]>([]);
   const box = useRef<HTMLDivElement>(null);
   const follow = useRef(true);
 
   useEffect(() => {
-    const parser = new TranscriptParser();
+    const parser = new TranscriptParser(tool);
     for (const c of feed.chunks) parser.push(c);
     if (feed.complete) parser.flush();
     setItems(parser.items.slice());
@@ -44,7 +44,7 @@ export function Transcript({ feed, hidden }: { feed: SessionFeed; hidden: boolea
     return () => {
       off();
     };
-  }, [feed]);
+  }, [feed, tool]);
 
   useEffect(() => {
     const el = box.current;
@@ -64,14 +64,21 @@ export function Transcript({ feed, hidden }: { feed: SessionFeed; hidden: boolea
       }}
     >
       {items.length === 0 && <p className="muted">Nothing yet. The agent’s messages, tool calls and results appear here as they happen.</p>}
-      <ol className="tx-list">
-        {items.map((it, i) => (
-          <li key={i} className={`tx tx-${it.kind}${'role' in it ? ` tx-${it.role}` : ''}${it.kind === 'result' && it.isError ? ' tx-result-error' : ''}`}>
-            <Item it={it} />
-          </li>
-        ))}
-      </ol>
+      <TranscriptList items={items} />
     </div>
+  );
+}
+
+/** The items as a list (also rendered on its own by tests). */
+export function TranscriptList({ items }: { items: TranscriptItem[] }) {
+  return (
+    <ol className="tx-list">
+      {items.map((it, i) => (
+        <li key={i} className={`tx tx-${it.kind}${'role' in it ? ` tx-${it.role}` : ''}${it.kind === 'result' && it.isError ? ' tx-result-error' : ''}`}>
+          <Item it={it} />
+        </li>
+      ))}
+    </ol>
   );
 }
 
@@ -82,9 +89,14 @@ function Item({ it }: { it: TranscriptItem }) {
         <div className="tx-meta">
           <span className="tx-label">Session started</span>
           {it.model && <span>model {it.model}</span>}
-          {it.version && <span>Claude Code {it.version}</span>}
+          <span>{it.version ? `${it.agent} ${it.version}` : it.agent}</span>
           {it.tools > 0 && <span>{it.tools} tools</span>}
           {it.cwd && <code>{it.cwd}</code>}
+          {it.conversationId && (
+            <span>
+              conversation <code>{it.conversationId}</code>
+            </span>
+          )}
         </div>
       );
     case 'text':
@@ -164,7 +176,15 @@ function Item({ it }: { it: TranscriptItem }) {
               </>
             )}
           </dl>
+          {it.note && <div className="muted small">{it.note}</div>}
         </div>
+      );
+    case 'error':
+      return (
+        <>
+          <div className="tx-label tx-error">Error</div>
+          <div className="tx-text">{it.text}</div>
+        </>
       );
     case 'system':
       return (
