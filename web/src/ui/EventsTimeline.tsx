@@ -3,6 +3,7 @@
 import { useEffect, useRef, useState } from 'react';
 import type { SessionEvent } from '../api/model';
 import type { SessionFeed } from '../data/sessionFeed';
+import { describeEvent } from '../data/events';
 import { absoluteTime } from '../data/format';
 import { useApp } from './context';
 
@@ -59,15 +60,26 @@ export function EventsTimeline({ feed, hidden }: { feed: SessionFeed; hidden: bo
       )}
       {events.length === 0 && !error && <p className="muted">No events yet.</p>}
       <ol className="timeline">
-        {events.map((e) => (
-          <li key={e.id ?? e.timestamp + e.eventType} className={`ev ev-${e.eventType}`}>
-            <time dateTime={e.timestamp} title={e.timestamp}>
-              {absoluteTime(e.timestamp)}
-            </time>
-            <span className="ev-type">{e.eventType.replace(/_/g, ' ')}</span>
-            <EventData data={e.data} />
-          </li>
-        ))}
+        {events.map((e) => {
+          const v = describeEvent(e);
+          return (
+            <li key={e.id ?? e.timestamp + e.eventType} className={`ev ev-${e.eventType}${v.isError ? ' ev-is-error' : ''}`}>
+              <time dateTime={e.timestamp} title={e.timestamp}>
+                {absoluteTime(e.timestamp)}
+              </time>
+              <span className="ev-type">{v.title}</span>
+              {(v.tool || v.detail) && (
+                <span className="ev-detail">
+                  {' · '}
+                  {v.tool && <strong className="ev-tool">{v.tool}</strong>}
+                  {v.tool && v.detail && ' '}
+                  {v.detail && (v.tool ? <code>{v.detail}</code> : <span>{v.detail}</span>)}
+                </span>
+              )}
+              <EventData data={v.rest} />
+            </li>
+          );
+        })}
       </ol>
     </div>
   );
