@@ -151,7 +151,7 @@ export function CreateDialog({ prefill, onClose, onCreated }: { prefill: CreateP
           </div>
           {current && !current.available && (
             <p className="install-hint" role="note">
-              <strong>{current.name}</strong> is not installed here. {current.installHint || current.notes.join(' ')}
+              <strong>{current.name}</strong> is not installed here. {sentence(current.installHint || current.notes.join(' '))}
             </p>
           )}
           {current?.available && current.notes.length > 0 && <p className="muted small">{current.notes.join(' · ')}</p>}
@@ -287,3 +287,6 @@ export function CreateDialog({ prefill, onClose, onCreated }: { prefill: CreateP
     </dialog>
   );
 }
+
+/** The daemon's hints start in lower case ("install it with …"); here they start a sentence. */
+const sentence = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);

@@ -66,7 +66,8 @@ export function EventsTimeline({ feed, hidden }: { feed: SessionFeed; hidden: bo
             <li key={e.id ?? e.timestamp + e.eventType} className={`ev ev-${e.eventType}${v.isError ? ' ev-is-error' : ''}`}>
               <time dateTime={e.timestamp} title={e.timestamp}>
                 {absoluteTime(e.timestamp)}
-              </time>
+              </time>{' '}
+              {/* The space keeps "AM" and the name apart: capitalize works per word. */}
               <span className="ev-type">{v.title}</span>
               {(v.tool || v.detail) && (
                 <span className="ev-detail">
