@@ -7,7 +7,9 @@
 // tokened URL and works the UI as a person would: create a shell session from the dialog, watch
 // its output, pause/resume/stop, reload mid-run, type into a guided session, replay a finished
 // one, see live status in the list, the spec view, a Claude Code transcript (when the pinned CLI
-// is installed: against tests/fixtures/fake_anthropic.py), delete. Screenshots go to
+// is installed: against tests/fixtures/fake_anthropic.py), Codex, OpenCode, Gemini and Copilot
+// transcripts and agent events (when tools/agents has them: against tests/fixtures/fake_openai.py
+// and fake_gemini.py), delete. Screenshots go to
 // web/test-results/. It asserts the page talked to no host but the daemon. It ends everything
 // it started by pid.
 import { spawn, spawnSync } from 'node:child_process';
@@ -24,6 +26,8 @@ const OUT = join(WEB, 'test-results');
 const CHROMIUM = process.env.CHROMIUM_BIN || '/usr/bin/chromium';
 const CLAUDE_BIN_DIR = join(REPO, 'tools', 'agents', 'node_modules', '.bin');
 const FAKE_ANTHROPIC = join(REPO, 'tests', 'fixtures', 'fake_anthropic.py');
+const FAKE_OPENAI = join(REPO, 'tests', 'fixtures', 'fake_openai.py');
+const FAKE_GEMINI = join(REPO, 'tests', 'fixtures', 'fake_gemini.py');
 const KEEP = process.env.E2E_KEEP === '1';
 const T0 = Date.now();
 
@@ -96,13 +100,11 @@ const children = []; // { name, proc }
 let daemon = null;
 let context = null;
 
-// The scripted Anthropic API, when the pinned Claude Code CLI is installed (tools/agents).
-let fakePort = null;
-const haveClaude = existsSync(join(CLAUDE_BIN_DIR, 'claude')) && existsSync(FAKE_ANTHROPIC);
-if (haveClaude) {
-  const fake = spawn('python3', [FAKE_ANTHROPIC, '--port', '0', '--key', 'test'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push({ name: 'fake_anthropic', proc: fake });
-  fakePort = await new Promise((res) => {
+/** Starts a scripted model server (tests/fixtures/fake_*.py); resolves to its port, or null. */
+async function startFake(name, script) {
+  const fake = spawn('python3', [script, '--port', '0', '--key', 'test'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push({ name, proc: fake });
+  return new Promise((res) => {
     let buf = '';
     const t = setTimeout(() => res(null), 10000);
     fake.stdout.on('data', (d) => {
@@ -116,19 +118,86 @@ if (haveClaude) {
   });
 }
 
-const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^(AGENTMUX_|ANTHROPIC_|CLAUDE_|LEANSPEC_)/.test(k)));
+// The scripted Anthropic API, when the pinned Claude Code CLI is installed (tools/agents).
+let fakePort = null;
+const haveClaude = existsSync(join(CLAUDE_BIN_DIR, 'claude')) && existsSync(FAKE_ANTHROPIC);
+if (haveClaude) fakePort = await startFake('fake_anthropic', FAKE_ANTHROPIC);
+
+// The other agent CLIs of tools/agents, pointed at the scripted OpenAI and Gemini APIs the way
+// tests/integration/test_agents.py does it. The tool each one uses to write hello.txt:
+const AGENT_WRITE_TOOL = { codex: 'patch', opencode: 'write', gemini: 'write_file', copilot: 'create' };
+let agents = Object.keys(AGENT_WRITE_TOOL).filter((n) => existsSync(join(CLAUDE_BIN_DIR, n)));
+const agentEnv = {};
+if (agents.length && existsSync(FAKE_OPENAI) && existsSync(FAKE_GEMINI)) {
+  const oai = await startFake('fake_openai', FAKE_OPENAI);
+  const gem = await startFake('fake_gemini', FAKE_GEMINI);
+  if (!oai || !gem) agents = [];
+  const oaiUrl = `http://127.0.0.1:${oai}`;
+  const codexHome = join(TMP, 'codex-home');
+  mkdirSync(codexHome, { recursive: true });
+  writeFileSync(
+    join(codexHome, 'config.toml'),
+    ['model = "gpt-5.5"', 'model_provider = "fake"', 'check_for_update_on_startup = false', '[analytics]', 'enabled = false', '[features]', 'plugins = false',
+      '[model_providers.fake]', 'name = "Fake local"', `base_url = "${oaiUrl}/v1"`, 'env_key = "FAKE_OPENAI_KEY"', 'wire_api = "responses"',
+      'request_max_retries = 0', 'stream_max_retries = 0', ''].join('\n'),
+  );
+  mkdirSync(join(USERHOME, '.gemini'), { recursive: true });
+  writeFileSync(
+    join(USERHOME, '.gemini', 'settings.json'),
+    JSON.stringify({
+      security: { auth: { selectedType: 'gemini-api-key' } },
+      privacy: { usageStatisticsEnabled: false },
+      telemetry: { enabled: false },
+      general: { enableAutoUpdate: false, enableAutoUpdateNotification: false },
+    }),
+  );
+  Object.assign(agentEnv, {
+    FAKE_OPENAI_KEY: 'test',
+    CODEX_HOME: codexHome,
+    OPENCODE_CONFIG_CONTENT: JSON.stringify({
+      $schema: 'https://opencode.ai/config.json',
+      autoupdate: false,
+      share: 'disabled',
+      model: 'fake/fake-model',
+      provider: {
+        fake: {
+          npm: '@ai-sdk/openai-compatible',
+          name: 'Fake local',
+          options: { baseURL: `${oaiUrl}/v1`, apiKey: '{env:FAKE_OPENAI_KEY}' },
+          models: { 'fake-model': { name: 'Fake Model', tool_call: true } },
+        },
+      },
+    }),
+    OPENCODE_DISABLE_MODELS_FETCH: '1',
+    OPENCODE_DISABLE_SHARE: '1',
+    OPENCODE_DISABLE_LSP_DOWNLOAD: '1',
+    OPENCODE_DISABLE_AUTOUPDATE: '1',
+    GOOGLE_GEMINI_BASE_URL: `http://127.0.0.1:${gem}`,
+    GEMINI_API_KEY: 'test',
+    COPILOT_OFFLINE: 'true',
+    COPILOT_MODEL: 'fake-model',
+    COPILOT_PROVIDER_BASE_URL: `${oaiUrl}/v1`,
+    COPILOT_PROVIDER_API_KEY: 'test',
+    COPILOT_AUTO_UPDATE: 'false',
+  });
+} else agents = [];
+
+const env = Object.fromEntries(
+  Object.entries(process.env).filter(([k]) => !/^(AGENTMUX_|ANTHROPIC_|CLAUDE_|LEANSPEC_|CODEX_|OPENAI_|OPENCODE_|GEMINI_|GOOGLE_|COPILOT_|GH_TOKEN|GITHUB_TOKEN)/.test(k)),
+);
 Object.assign(env, {
   AGENTMUX_HOME: HOME,
   AGENTMUX_WEB_DIR: DIST,
   HOME: USERHOME,
   LC_ALL: 'C.UTF-8',
-  PATH: `${haveClaude ? CLAUDE_BIN_DIR + ':' : ''}${process.env.PATH || '/usr/bin:/bin'}`,
+  PATH: `${haveClaude || agents.length ? CLAUDE_BIN_DIR + ':' : ''}${process.env.PATH || '/usr/bin:/bin'}`,
   DISABLE_TELEMETRY: '1',
   CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
   CLAUDE_CODE_MAX_RETRIES: '0',
   CLAUDE_CODE_TMPDIR: join(TMP, 'tmp'),
 });
 if (fakePort) Object.assign(env, { ANTHROPIC_BASE_URL: `http://127.0.0.1:${fakePort}`, ANTHROPIC_API_KEY: 'test' });
+Object.assign(env, agentEnv);
 
 daemon = spawn(BIN, ['daemon', '--home', HOME, '--listen', '127.0.0.1:0'], { env, stdio: ['ignore', 'pipe', 'pipe'] });
 let daemonLog = '';
@@ -152,10 +221,10 @@ async function cleanup() {
   else console.log(`kept ${TMP}`);
 }
 const guard = setTimeout(async () => {
-  console.log('FAIL e2e took longer than 240 s: giving up');
+  console.log('FAIL e2e took longer than 300 s: giving up');
   await cleanup();
   process.exit(1);
-}, 240000);
+}, 300000);
 process.on('SIGINT', async () => {
   await cleanup();
   process.exit(130);
@@ -168,7 +237,10 @@ const info = await until('daemon.json', () => {
 }, 15000);
 const TOKEN = readFileSync(join(HOME, 'token'), 'utf8').trim();
 const ORIGIN = `http://127.0.0.1:${info.port}`;
-console.log(`daemon pid ${daemon.pid} on ${ORIGIN}, home ${HOME}${haveClaude ? `, fake Anthropic on ${fakePort}` : ', no Claude Code CLI (transcript check skipped)'}`);
+console.log(
+  `daemon pid ${daemon.pid} on ${ORIGIN}, home ${HOME}${haveClaude ? `, fake Anthropic on ${fakePort}` : ', no Claude Code CLI (transcript check skipped)'}` +
+    (agents.length ? `, agents ${agents.join(' ')}` : ', no other agent CLIs (their transcript checks skipped)'),
+);
 
 async function api(method, path, body) {
   const r = await fetch(ORIGIN + path, {
@@ -397,7 +469,7 @@ try {
   await check('events timeline shows the lifecycle', async () => {
     await page.getByRole('tab', { name: 'Events' }).click();
     await until('events', async () => (await page.locator('.timeline .ev').count()) >= 3);
-    const types = await page.locator('.timeline .ev-type').allInnerTexts();
+    const types = (await page.locator('.timeline .ev-type').allInnerTexts()).map((t) => t.toLowerCase()); // shown capitalized
     assert(types.includes('created') && types.includes('started') && types.includes('completed'), `events ${types}`);
   });
 
@@ -498,6 +570,103 @@ try {
       assert(c.parent_id === firstId, `parent ${c.parent_id}`);
       await until('continued transcript', async () => /I see \d+ messages/.test(await page.locator('.transcript').innerText()), 10000);
       await shot('detail-claude-continued.png');
+    });
+  }
+
+  await check('the create dialog lists every tool from GET /api/tools with its version, and how to install a missing one', async () => {
+    const { tools } = await api('GET', '/api/tools');
+    await page.goto(`${ORIGIN}/#/`);
+    await page.getByRole('button', { name: /New session/ }).first().click();
+    const dlg = page.locator('dialog.dialog');
+    await dlg.locator('.tool-option').first().waitFor();
+    const names = await dlg.locator('.tool-option .tool-name').allInnerTexts();
+    assert(JSON.stringify(names) === JSON.stringify(tools.map((t) => t.name)), `dialog ${names} vs api ${tools.map((t) => t.name)}`);
+    for (const t of ['shell', 'claude', 'codex', 'opencode', 'gemini', 'copilot']) assert(names.includes(t), `no ${t} in the dialog`);
+    for (const t of tools) {
+      const avail = await dlg.locator('.tool-option', { has: page.locator('.tool-name', { hasText: new RegExp(`^${t.name}$`) }) }).locator('.tool-avail').innerText();
+      const want = t.available ? (t.version ? `v${t.version}` : 'ready') : 'not installed';
+      assert(avail === want, `${t.name}: "${avail}", want "${want}"`);
+    }
+    await shot('create-dialog-tools.png');
+    await page.keyboard.press('Escape');
+    await dlg.waitFor({ state: 'detached' });
+    // A missing tool: the daemon's real answer, with one agent made missing (everything is
+    // installed here), in a fresh tab so the tool list is fetched again.
+    const missing = tools.find((t) => t.available === false) ?? tools.find((t) => t.name === 'gemini');
+    const other = await context.newPage();
+    other.on('request', (r) => requests.push(r.url()));
+    await other.route('**/api/tools', async (route) => {
+      const r = await route.fetch();
+      const j = await r.json();
+      for (const t of j.tools) if (t.name === missing.name) Object.assign(t, { available: false, version: null, binary_path: null });
+      await route.fulfill({ response: r, json: j });
+    });
+    await other.goto(`${ORIGIN}/?token=${TOKEN}`);
+    await other.getByRole('button', { name: /New session/ }).first().click();
+    const d2 = other.locator('dialog.dialog');
+    const opt = d2.locator('.tool-option', { has: other.locator('.tool-name', { hasText: new RegExp(`^${missing.name}$`) }) });
+    await opt.waitFor();
+    assert((await opt.locator('.tool-avail').innerText()) === 'not installed', 'not shown as missing');
+    await opt.click();
+    const hint = await d2.locator('.install-hint').innerText();
+    assert(missing.install_hint && hint.toLowerCase().includes(missing.install_hint.toLowerCase()), `hint "${hint}" lacks "${missing.install_hint}"`);
+    await other.screenshot({ path: join(OUT, 'create-dialog-missing-tool.png') });
+    await other.close();
+    await page.bringToFront(); // a background tab gets no animation frames, and the transcript paints on one
+  });
+
+  if (agents.length) {
+    await check(`${agents.join(', ')} sessions show readable transcripts and agent events`, async () => {
+      const made = {};
+      for (const tool of agents) {
+        // A project each: they all write hello.txt at once.
+        const dir = join(TMP, `proj-${tool}`);
+        mkdirSync(dir, { recursive: true });
+        spawnSync('git', ['init', '-q', dir]);
+        made[tool] = await api('POST', '/api/sessions', { tool, mode: 'autonomous', project_path: dir, prompt: 'create hello.txt', timeout: '90s', start: true });
+      }
+      const wrong = agents.includes('codex')
+        ? await api('POST', '/api/sessions', { tool: 'codex', mode: 'autonomous', project_path: join(TMP, 'proj-codex'), prompt: 'create nope.txt', env: { FAKE_OPENAI_KEY: 'wrong' }, timeout: '60s', start: true })
+        : null;
+      const all = [...Object.values(made), ...(wrong ? [wrong] : [])];
+      await until('agent sessions ended', async () => {
+        const st = await Promise.all(all.map((s) => api('GET', `/api/sessions/${s.id}`)));
+        return st.every((s) => ['completed', 'failed', 'cancelled'].includes(s.status));
+      }, 120000, 500);
+      for (const tool of agents) {
+        const s = made[tool];
+        await page.goto(`${ORIGIN}/#/sessions/${s.id}`);
+        assert((await badge()) === 'completed', `${tool} session ${await badge()}: ${(await api('GET', `/api/sessions/${s.id}`)).error}`);
+        const tx = page.locator('.transcript');
+        // innerText applies text-transform: the labels read in capitals.
+        await until(`${tool} transcript`, async () => /Finished/i.test(await tx.innerText()), 10000);
+        await shot(`detail-${tool}.png`);
+        const t = await tx.innerText();
+        assert(t.includes('Done. The tool said'), `${tool}: no assistant text in\n${t}`);
+        assert(new RegExp(`Tool call\\s+${AGENT_WRITE_TOOL[tool]}\\b[^\\n]*hello\\.txt`, 'i').test(t), `${tool}: no ${AGENT_WRITE_TOOL[tool]} of hello.txt in\n${t}`);
+        assert(/Tool result/i.test(t), `${tool}: no tool result in\n${t}`);
+        if (tool !== 'copilot') assert(/Input\s+[\d.]+k?\s+Output\s+\d+/i.test(t), `${tool}: no usage in\n${t}`);
+        await page.getByRole('tab', { name: 'Events' }).click();
+        const ev = page.locator('.timeline .ev-tool_use');
+        await until(`${tool} tool_use event`, async () => (await ev.count()) > 0, 10000);
+        const line = await ev.first().innerText();
+        assert(/tool use\s*·\s*\S+\s.*hello\.txt/i.test(line), `${tool}: event reads "${line}"`);
+        assert((await page.locator('.timeline .ev-turn_finished').count()) > 0, `${tool}: no turn finished event`);
+        if (tool === agents[0]) await shot(`events-${tool}.png`);
+      }
+      if (wrong) {
+        await page.goto(`${ORIGIN}/#/sessions/${wrong.id}`);
+        assert((await badge()) === 'failed', `wrong-key codex ${await badge()}`);
+        const tx = page.locator('.transcript');
+        await until('codex error in the transcript', async () => /Error\s+unexpected status 401/i.test(await tx.innerText()), 10000);
+        assert(/Finished with an error/i.test(await tx.innerText()), 'no failed result');
+        await shot('detail-codex-wrong-key.png');
+        await page.getByRole('tab', { name: 'Events' }).click();
+        const ev = page.locator('.timeline .ev-error');
+        await until('error event', async () => (await ev.count()) > 0, 10000);
+        assert(/401/.test(await ev.first().innerText()), `error event reads "${await ev.first().innerText()}"`);
+        await shot('events-codex-wrong-key.png');
+      }
     });
   }
 
