@@ -42,6 +42,31 @@ json StatusMessage(const SessionRecord& s) {
           {"signal", s.signal ? json(*s.signal) : json(nullptr)}, {"session", ToJson(s)}};
 }
 
+// The text of a chunk's `log` message (DESIGN §6: seq, offset, timestamp, ts_ms, level, data as
+// base64), built by appending rather than through a json tree: a flood sends ~64 KiB chunks. Every
+// subscriber of a chunk gets the same shared text, so the last chunk's is kept (loop thread only)
+// and N subscribers cost one encoding.
+std::shared_ptr<const std::string> LogMessageText(const LogChunkPtr& c) {
+  static LogChunkPtr last_chunk;
+  static std::shared_ptr<const std::string> last_text;
+  if (last_chunk == c) return last_text;
+  auto text = std::make_shared<std::string>();
+  text->reserve(200 + c->data.size() / 3 * 4 + 4);
+  *text += R"({"type":"log","session_id":)";
+  *text += json(c->session_id).dump();
+  *text += R"(,"seq":)" + std::to_string(c->seq);
+  *text += R"(,"offset":)" + std::to_string(c->offset);
+  *text += R"(,"timestamp":")" + Rfc3339(c->ts);
+  *text += R"(","ts_ms":)" + std::to_string(c->ts);
+  *text += R"(,"level":)" + json(c->level).dump();
+  *text += R"(,"data":")";
+  *text += Base64Encode(c->data);
+  *text += "\"}";
+  last_chunk = c;
+  last_text = std::move(text);
+  return last_text;
+}
+
 // One WebSocket client. Lives as long as a coroutine or a pending write holds it.
 template <typename Socket>
 class WsSession : public SessionObserver, public std::enable_shared_from_this<WsSession<Socket>> {
@@ -85,7 +110,7 @@ class WsSession : public SessionObserver, public std::enable_shared_from_this<Ws
       Send({{"type", "resync"}, {"session_id", chunk->session_id}, {"from_seq", sub.next_seq}});
       return;
     }
-    SendLog(*chunk);
+    SendLog(chunk);
     sub.next_seq = chunk->seq + 1;
   }
 
@@ -187,21 +212,19 @@ class WsSession : public SessionObserver, public std::enable_shared_from_this<Ws
           sub.live = true;
           break;
         }
-        for (const auto& c : chunks) SendLog(*c);
+        for (const auto& c : chunks) SendLog(c);
         sub.next_seq = chunks.back()->seq + 1;
       }
     }
   }
 
-  void SendLog(const LogChunk& c) {
-    json m = ChunkToJson(c);
-    m["type"] = "log";
-    m["session_id"] = c.session_id;
-    Send(m);
-  }
+  void SendLog(const LogChunkPtr& c) { SendText(LogMessageText(c)); }
 
   void Send(const json& msg) {
-    auto text = std::make_shared<std::string>(msg.dump(-1, ' ', false, json::error_handler_t::replace));
+    SendText(std::make_shared<const std::string>(msg.dump(-1, ' ', false, json::error_handler_t::replace)));
+  }
+
+  void SendText(std::shared_ptr<const std::string> text) {
     queued_bytes_ += text->size();
     queue_.push_back(std::move(text));
     if (!writing_) DoWrite();
@@ -235,7 +258,7 @@ class WsSession : public SessionObserver, public std::enable_shared_from_this<Ws
   SessionManager& manager_;
   const ServerOptions& options_;
   std::map<std::string, Sub> subs_;
-  std::deque<std::shared_ptr<std::string>> queue_;
+  std::deque<std::shared_ptr<const std::string>> queue_;
   size_t queued_bytes_ = 0;
   bool writing_ = false;
   bool closed_ = false;

@@ -28,14 +28,15 @@ namespace agentmux {
 namespace asio = boost::asio;
 
 namespace {
+// Most bytes one read pass takes from one output before other sessions get a turn; also the
+// largest log chunk a flood produces.
 constexpr size_t kReadSize = 64 * 1024;
 }
 
 // One output stream of a live session: the PTY master, or stdout / stderr pipes.
 struct SessionManager::Output {
   std::string level;  // pty | stdout | stderr
-  std::unique_ptr<asio::posix::stream_descriptor> fd;
-  std::vector<char> buf = std::vector<char>(kReadSize);
+  std::unique_ptr<asio::posix::stream_descriptor> fd;  // non-blocking
   bool open = true;
   std::unique_ptr<Redactor> redactor;           // null when the session has no secrets
   std::unique_ptr<asio::steady_timer> release;  // releases bytes the redactor held back
@@ -509,6 +510,7 @@ Result<SessionRecord> SessionManager::Launch(SessionRecord rec, SessionAction ac
     out->level = level;
     if (!secrets.empty()) out->redactor = std::make_unique<Redactor>(secrets);
     out->fd = std::make_unique<asio::posix::stream_descriptor>(io_, fd.release());
+    out->fd->non_blocking(true);  // ReadAvailable() drains until EAGAIN
     live->outputs.push_back(std::move(out));
   };
   if (proc->pty_master.valid()) {
@@ -825,13 +827,18 @@ void SessionManager::StartRead(Live& live, Output& out) {
   }
   std::string sid = live.rec.id;
   Output* o = &out;
-  out.fd->async_read_some(asio::buffer(out.buf), [this, sid, o](const boost::system::error_code& ec, size_t n) {
+  // Wait for readiness, then take everything buffered (up to kReadSize) into the shared buffer:
+  // a flood becomes few large chunks (fewer rows, messages and wake-ups), a trickle still goes out
+  // at once, and 1,000 idle sessions hold no read buffer each.
+  out.fd->async_wait(asio::posix::stream_descriptor::wait_read, [this, sid, o](const boost::system::error_code& ec) {
     auto it = live_.find(sid);
     if (it == live_.end() || ec == asio::error::operation_aborted) return;
     Live& live = *it->second;
-    if (n > 0) OnOutput(live, *o, n);
+    bool closed = static_cast<bool>(ec);
+    size_t n = closed ? 0 : ReadAvailable(*o, &closed);
+    if (n > 0) OnOutput(live, *o, std::string_view(read_buf_.data(), n));
     // EIO on a PTY master = every slave fd closed; EOF on a pipe = every writer closed.
-    if (ec) {
+    if (closed) {
       OnOutputClosed(live, *o);
       return;
     }
@@ -839,8 +846,24 @@ void SessionManager::StartRead(Live& live, Output& out) {
   });
 }
 
-void SessionManager::OnOutput(Live& live, Output& out, size_t n) {
-  std::string_view raw(out.buf.data(), n);
+size_t SessionManager::ReadAvailable(Output& out, bool* closed) {
+  if (read_buf_.size() < kReadSize) read_buf_.resize(kReadSize);
+  size_t n = 0;
+  while (n < kReadSize) {
+    ssize_t r = ::read(out.fd->native_handle(), read_buf_.data() + n, kReadSize - n);
+    if (r > 0) {
+      n += static_cast<size_t>(r);
+    } else if (r < 0 && errno == EINTR) {
+      continue;
+    } else {
+      if (r == 0 || (errno != EAGAIN && errno != EWOULDBLOCK)) *closed = true;
+      break;
+    }
+  }
+  return n;
+}
+
+void SessionManager::OnOutput(Live& live, Output& out, std::string_view raw) {
   if (!out.redactor) {
     EmitChunk(live, out.level, std::string(raw));
     return;
@@ -1022,10 +1045,10 @@ void SessionManager::MaybeFinish(Live& live) {
     for (auto& o : l.outputs) {
       if (!o->open) continue;
       // Take what is still buffered, without waiting.
-      for (;;) {
-        ssize_t n = ::read(o->fd->native_handle(), o->buf.data(), o->buf.size());
-        if (n <= 0) break;
-        OnOutput(l, *o, static_cast<size_t>(n));
+      for (bool closed = false; !closed;) {
+        size_t n = ReadAvailable(*o, &closed);
+        if (n == 0) break;
+        OnOutput(l, *o, std::string_view(read_buf_.data(), n));
       }
       OnOutputClosed(l, *o);
     }

@@ -149,7 +149,10 @@ class SessionManager {
   void Broadcast(const std::string& id, const std::function<void(SessionObserver*)>& fn);
   void BroadcastEvents(const std::string& id, int64_t after_event_id);
   void StartRead(Live& live, Output& out);
-  void OnOutput(Live& live, Output& out, size_t n);
+  // Reads what `out` has buffered, up to kReadSize bytes, into read_buf_ without blocking; sets
+  // *closed on EOF or EIO (the other side is gone). Returns the bytes read.
+  size_t ReadAvailable(Output& out, bool* closed);
+  void OnOutput(Live& live, Output& out, std::string_view raw);
   void EmitChunk(Live& live, const std::string& level, std::string data);
   void OnOutputClosed(Live& live, Output& out);
   void OnChildExit(pid_t pid, int wait_status);
@@ -168,6 +171,7 @@ class SessionManager {
   ManagerOptions options_;
   boost::asio::signal_set sigchld_;
   std::map<std::string, std::unique_ptr<Live>> live_;
+  std::vector<char> read_buf_;  // shared by every output's reads (loop thread only)
   std::map<std::string, std::set<SessionObserver*>> observers_;
   std::set<SessionObserver*> watchers_;
   void NotifyStatus(const SessionRecord& rec);

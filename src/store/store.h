@@ -71,9 +71,10 @@ class Store {
  public:
   // Opens (creating if needed) the database at `path` and migrates it to the current schema.
   // A seed-001-shaped database (sessions.spec_id, one log row per line) is converted in place,
-  // in one transaction. Errors: kInternal with SQLite's message (corrupt file, newer schema, I/O).
+  // in one transaction. The integrity check (PRAGMA quick_check, slow on a large file) runs only
+  // when the last Store on this file did not close cleanly. Errors: kInternal with SQLite's message (corrupt file, newer schema, I/O).
   static Result<std::unique_ptr<Store>> Open(const std::string& path);
-  ~Store();  // commits everything queued, then stops the writer thread
+  ~Store();  // commits everything queued, stops the writer thread, marks the file closed cleanly
 
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
@@ -124,7 +125,8 @@ class Store {
 
  private:
   struct Item;
-  explicit Store(std::unique_ptr<SQLite::Database> writer, std::unique_ptr<SQLite::Database> reader);
+  explicit Store(std::unique_ptr<SQLite::Database> writer, std::unique_ptr<SQLite::Database> reader,
+                 std::string clean_marker);
   void WriterLoop();
   void Enqueue(Item item);
 
@@ -133,7 +135,10 @@ class Store {
   mutable std::mutex mu_;
   std::condition_variable cv_;
   std::deque<Item> queue_;
+  size_t queue_waiters_ = 0;     // items in queue_ whose caller waits for the commit (Write, Flush)
+  size_t queue_log_bytes_ = 0;   // log bytes in queue_
   bool stopping_ = false;
+  std::string clean_marker_;     // "<db>.clean", written by ~Store after the last commit
   std::atomic<size_t> pending_bytes_{0};
   std::atomic<uint64_t> commits_{0};
   std::function<void(std::vector<std::pair<std::string, int64_t>>)> commit_listener_;

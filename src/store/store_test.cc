@@ -254,6 +254,21 @@ TEST_F(StoreTest, RefusesADatabaseFromTheFuture) {
   EXPECT_NE(s.error().message.find("newer"), std::string::npos);
 }
 
+// The integrity check reads the whole file, so it runs only when the last daemon did not close the
+// store: the clean-close marker exists only between a clean close and the next open.
+TEST_F(StoreTest, OnlyACleanCloseLeavesTheMarkerThatSkipsTheIntegrityCheck) {
+  const std::string marker = path_ + ".clean";
+  auto store = Open();
+  EXPECT_FALSE(fs::exists(marker));
+  auto s = NewSession();
+  ASSERT_TRUE(store->Write([&](SQLite::Database& db) { Store::InsertSession(db, s); }).ok());
+  store.reset();
+  EXPECT_TRUE(fs::exists(marker));
+  store = Open();
+  EXPECT_FALSE(fs::exists(marker)) << "a crash from here on must lead to a check at the next open";
+  EXPECT_TRUE(store->GetSession(s.id).ok());
+}
+
 TEST_F(StoreTest, CorruptFileIsAnErrorNotACrash) {
   std::ofstream(path_) << std::string(8192, 'x');
   auto s = Store::Open(path_);
