@@ -91,7 +91,13 @@ def markdown(r):
              r["commit"], r.get("binary_built_at", "?"), r["binary_sha256"], r["started_at"], r["elapsed_s"], m.get("cpu", "?"), m.get("nproc"),
              m.get("mem_gb"), m.get("kernel"), m.get("disk_tmp"), (r["tools"].get("tmux") or "").replace("tmux ", ""),
              r["tools"].get("script"), r["tools"].get("pm2"), r["tools"].get("node")),
-         "", "Values are median [min–max] over the repetitions; ratios are taken per repetition (agentmux and its "
+         ""]
+    if r.get("merged_from"):
+        L += ["Measures were rerun with `bench/run --merge`: %s; the others come from the run of %s (HEAD `%s`)." % (
+            ", ".join("%s at `%s`" % (k, (v.get("commit") or "?")[:12]) for k, v in M.items()
+                      if v.get("commit") != r["merged_from"].get("commit")),
+            r["merged_from"].get("started_at"), (r["merged_from"].get("commit") or "?")[:12]), ""]
+    L += ["Values are median [min–max] over the repetitions; ratios are taken per repetition (agentmux and its "
          "peer measured back to back), then their median.", "", "## Targets", "",
          "| target | measured | status |", "|---|---|---|"]
     L += ["| %s | %s | %s |" % t for t in [(a, b, verdict(c)) for a, b, c in targets(r)]]

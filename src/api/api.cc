@@ -158,7 +158,8 @@ ApiResponse Api::Handle(const ApiRequest& req) {
       return JsonResponse(200, {{"status", "ok"}, {"version", kAgentmuxVersion}, {"protocol", kProtocolVersion},
                                 {"pid", ::getpid()}, {"uptime_ms", NowMs() - started_ms_},
                                 {"sessions_live", manager_.live_count()},
-                                {"schema_version", manager_.store().schema_version()}});
+                                {"schema_version", manager_.store().schema_version()},
+                                {"store_integrity", manager_.store().integrity()}});
     }
     if (parts.size() == 2 && parts[1] == "tools" && m == "GET") {
       json tools = json::array();

@@ -254,7 +254,7 @@ std::vector<LogChunkPtr> SessionManager::ReadLogs(const std::string& id, int64_t
 }
 
 int64_t SessionManager::TailStartSeq(const std::string& id, int64_t lines) {
-  store_.Flush();  // a live session's tail may still be queued
+  if (live_.count(id)) store_.Flush();  // a live session's tail may still be queued
   return store_.TailStartSeq(id, lines);
 }
 

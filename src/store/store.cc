@@ -1,6 +1,7 @@
 #include "store/store.h"
 
 #include <SQLiteCpp/SQLiteCpp.h>
+#include <sqlite3.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
@@ -174,7 +175,16 @@ void BindSessionFields(Statement& st, int first, const SessionRecord& s) {
   s.conversation_cost_usd ? st.bind(i++, *s.conversation_cost_usd) : st.bind(i++);
 }
 
-SessionRecord ReadSessionRow(Database& db, Statement& q) {
+// The per-session side tables, prepared once per listing rather than once per row.
+struct SideTables {
+  explicit SideTables(Database& db)
+      : specs(db, "SELECT spec_id FROM session_specs WHERE session_id = ? ORDER BY position"),
+        meta(db, "SELECT key, value FROM session_metadata WHERE session_id = ?") {}
+  Statement specs;
+  Statement meta;
+};
+
+SessionRecord ReadSessionRow(SideTables& side, Statement& q) {
   SessionRecord s;
   int i = 0;
   s.id = q.getColumn(i++).getString();
@@ -216,10 +226,12 @@ SessionRecord ReadSessionRow(Database& db, Statement& q) {
   if (ci || co || ccr || ccc) s.conversation_usage = Usage{ci.value_or(0), co.value_or(0), ccr.value_or(0), ccc.value_or(0)};
   if (!q.getColumn(i).isNull()) s.conversation_cost_usd = q.getColumn(i).getDouble();
 
-  Statement specs(db, "SELECT spec_id FROM session_specs WHERE session_id = ? ORDER BY position");
+  Statement& specs = side.specs;
+  specs.reset();
   specs.bind(1, s.id);
   while (specs.executeStep()) s.spec_ids.push_back(specs.getColumn(0).getString());
-  Statement meta(db, "SELECT key, value FROM session_metadata WHERE session_id = ?");
+  Statement& meta = side.meta;
+  meta.reset();
   meta.bind(1, s.id);
   while (meta.executeStep()) s.metadata[meta.getColumn(0).getString()] = meta.getColumn(1).getString();
   return s;
@@ -239,17 +251,39 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& path) {
     ApplyPragmas(*writer);
     // Checkpoint the WAL every 32 MiB rather than SQLite's 4 MiB: fewer copies under a log flood.
     writer->exec("PRAGMA wal_autocheckpoint=8192");
-    // A file the last daemon closed cleanly needs no check; after a crash, check it once.
     std::string clean_marker = path + ".clean";
     bool was_clean = ::unlink(clean_marker.c_str()) == 0;
-    if (!was_clean) {
-      std::string check = writer->execAndGet("PRAGMA quick_check").getString();
-      if (check != "ok") return Error::Internal("database " + path + " failed its integrity check: " + check);
-    }
     if (auto st = Migrate(*writer); !st.ok()) return st.error();
     auto reader = std::make_unique<Database>(path, SQLite::OPEN_READWRITE | SQLite::OPEN_FULLMUTEX);
     ApplyPragmas(*reader);
-    return std::unique_ptr<Store>(new Store(std::move(writer), std::move(reader), std::move(clean_marker)));
+    std::unique_ptr<Store> store(new Store(std::move(writer), std::move(reader), std::move(clean_marker)));
+    if (was_clean) {
+      store->SetIntegrity("ok");
+    } else {
+      // The previous daemon did not close the store (a crash, a kill -9, a power cut). WAL makes
+      // that safe for SQLite, but the disk may not have been: check the file — in the background,
+      // because PRAGMA quick_check reads every page (150 ms at 180 MB, seconds at gigabytes) and
+      // the daemon should answer at once.
+      store->SetIntegrity("checking");
+      store->checker_db_ = std::make_unique<Database>(path, SQLite::OPEN_READONLY | SQLite::OPEN_FULLMUTEX);
+      store->checker_ = std::thread([s = store.get(), path] {
+        std::string result;
+        try {
+          result = s->checker_db_->execAndGet("PRAGMA quick_check").getString();
+        } catch (const std::exception& e) {
+          result = e.what();
+        }
+        if (result == "ok") {
+          s->SetIntegrity("ok");
+        } else if (!s->closing_.load()) {
+          spdlog::error("store: database {} failed its integrity check: {}. Stop the daemon, back the file up "
+                        "and run `sqlite3 {} .recover` into a new file.",
+                        path, result, path);
+          s->SetIntegrity("failed: " + result);
+        }
+      });
+    }
+    return store;
   } catch (const std::exception& e) {
     return Error::Internal("cannot open database " + path + ": " + e.what());
   }
@@ -261,6 +295,12 @@ Store::Store(std::unique_ptr<Database> writer, std::unique_ptr<Database> reader,
 }
 
 Store::~Store() {
+  closing_ = true;
+  if (checker_.joinable()) {
+    sqlite3_interrupt(checker_db_->getHandle());  // a check still running is redone next time
+    checker_.join();
+  }
+  checker_db_.reset();
   {
     std::lock_guard lock(mu_);
     stopping_ = true;
@@ -269,7 +309,19 @@ Store::~Store() {
   writer_.join();
   reader_db_.reset();
   writer_db_.reset();  // the last connection checkpoints the WAL
-  if (FILE* f = std::fopen(clean_marker_.c_str(), "w")) std::fclose(f);
+  // Only a checked file closed cleanly may skip the next check.
+  if (integrity() == "ok")
+    if (FILE* f = std::fopen(clean_marker_.c_str(), "w")) std::fclose(f);
+}
+
+std::string Store::integrity() const {
+  std::lock_guard lock(integrity_mu_);
+  return integrity_;
+}
+
+void Store::SetIntegrity(std::string state) {
+  std::lock_guard lock(integrity_mu_);
+  integrity_ = std::move(state);
 }
 
 void Store::SetCommitListener(std::function<void(std::vector<std::pair<std::string, int64_t>>)> listener) {
@@ -480,7 +532,8 @@ Result<SessionRecord> Store::GetSession(const std::string& id) {
   Statement q(*reader_db_, std::string("SELECT ") + kSessionColumns + " FROM sessions WHERE id = ?");
   q.bind(1, id);
   if (!q.executeStep()) return Error::NotFound("session_not_found", "no session with id " + id);
-  return ReadSessionRow(*reader_db_, q);
+  SideTables side(*reader_db_);
+  return ReadSessionRow(side, q);
 }
 
 std::vector<SessionRecord> Store::ListSessions(const SessionFilter& f) {
@@ -501,7 +554,8 @@ std::vector<SessionRecord> Store::ListSessions(const SessionFilter& f) {
   Statement q(*reader_db_, sql);
   for (size_t i = 0; i < args.size(); ++i) q.bind(static_cast<int>(i + 1), args[i]);
   std::vector<SessionRecord> out;
-  while (q.executeStep()) out.push_back(ReadSessionRow(*reader_db_, q));
+  SideTables side(*reader_db_);
+  while (q.executeStep()) out.push_back(ReadSessionRow(side, q));
   return out;
 }
 

@@ -71,8 +71,8 @@ class Store {
  public:
   // Opens (creating if needed) the database at `path` and migrates it to the current schema.
   // A seed-001-shaped database (sessions.spec_id, one log row per line) is converted in place,
-  // in one transaction. The integrity check (PRAGMA quick_check, slow on a large file) runs only
-  // when the last Store on this file did not close cleanly. Errors: kInternal with SQLite's message (corrupt file, newer schema, I/O).
+  // in one transaction. When the last Store on this file did not close cleanly, PRAGMA
+  // quick_check runs on a thread of its own (see integrity()). Errors: kInternal with SQLite's message (corrupt file, newer schema, I/O).
   static Result<std::unique_ptr<Store>> Open(const std::string& path);
   ~Store();  // commits everything queued, stops the writer thread, marks the file closed cleanly
 
@@ -123,12 +123,18 @@ class Store {
   std::vector<EventRecord> ReadEvents(const std::string& id, int64_t after_id, int limit);
   int schema_version();
 
+  // The file's integrity check (any thread): "ok" (checked, or closed cleanly last time),
+  // "checking" (after an unclean close, running in the background) or "failed: <SQLite's first
+  // problem>" (logged as an error; the daemon keeps serving, the check runs again next open).
+  std::string integrity() const;
+
  private:
   struct Item;
   explicit Store(std::unique_ptr<SQLite::Database> writer, std::unique_ptr<SQLite::Database> reader,
                  std::string clean_marker);
   void WriterLoop();
   void Enqueue(Item item);
+  void SetIntegrity(std::string state);
 
   std::unique_ptr<SQLite::Database> writer_db_;
   std::unique_ptr<SQLite::Database> reader_db_;
@@ -143,6 +149,11 @@ class Store {
   std::atomic<uint64_t> commits_{0};
   std::function<void(std::vector<std::pair<std::string, int64_t>>)> commit_listener_;
   std::thread writer_;
+  mutable std::mutex integrity_mu_;
+  std::string integrity_ = "ok";
+  std::unique_ptr<SQLite::Database> checker_db_;  // quick_check's own connection
+  std::thread checker_;
+  std::atomic<bool> closing_{false};
 };
 
 // The SQL of migration `version` (1-based) embedded from src/store/migrations/, or nullptr.

@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "base/clock.h"
 #include "base/ids.h"
@@ -255,7 +256,8 @@ TEST_F(StoreTest, RefusesADatabaseFromTheFuture) {
 }
 
 // The integrity check reads the whole file, so it runs only when the last daemon did not close the
-// store: the clean-close marker exists only between a clean close and the next open.
+// store, and then in the background: the clean-close marker exists only between a clean close and
+// the next open.
 TEST_F(StoreTest, OnlyACleanCloseLeavesTheMarkerThatSkipsTheIntegrityCheck) {
   const std::string marker = path_ + ".clean";
   auto store = Open();
@@ -265,8 +267,49 @@ TEST_F(StoreTest, OnlyACleanCloseLeavesTheMarkerThatSkipsTheIntegrityCheck) {
   store.reset();
   EXPECT_TRUE(fs::exists(marker));
   store = Open();
+  EXPECT_EQ(store->integrity(), "ok");
   EXPECT_FALSE(fs::exists(marker)) << "a crash from here on must lead to a check at the next open";
   EXPECT_TRUE(store->GetSession(s.id).ok());
+}
+
+static std::string WaitForIntegrity(Store& store) {
+  for (int i = 0; i < 500 && store.integrity() == "checking"; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  return store.integrity();
+}
+
+TEST_F(StoreTest, AfterAnUncleanCloseTheFileIsCheckedAndDamageReported) {
+  std::vector<std::string> ids;
+  {
+    auto store = Open();
+    ASSERT_TRUE(store->Write([&](SQLite::Database& db) {
+                       for (int i = 0; i < 2000; ++i) {
+                         auto s = NewSession();
+                         ids.push_back(s.id);
+                         Store::InsertSession(db, s);
+                       }
+                     }).ok());
+  }
+  fs::remove(path_ + ".clean");  // as if the daemon had been killed
+  {
+    auto store = Open();
+    EXPECT_EQ(WaitForIntegrity(*store), "ok");
+    EXPECT_TRUE(store->GetSession(ids.front()).ok()) << "the store serves while and after it checks";
+  }
+  // Damage one page in the middle of the file (not the schema on page 1), then "crash" again.
+  fs::remove(path_ + ".clean");
+  auto size = fs::file_size(path_);
+  ASSERT_GT(size, 40960u);
+  {
+    std::fstream f(path_, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(static_cast<std::streamoff>(size / 4096 / 2 * 4096));
+    f << std::string(4096, '\x7f');
+  }
+  auto store = Open();
+  ASSERT_NE(store, nullptr) << "damage is reported, not a refusal to start";
+  EXPECT_EQ(WaitForIntegrity(*store).rfind("failed: ", 0), 0u) << store->integrity();
+  store.reset();
+  EXPECT_FALSE(fs::exists(path_ + ".clean")) << "a damaged file is checked again at the next open";
 }
 
 TEST_F(StoreTest, CorruptFileIsAnErrorNotACrash) {
