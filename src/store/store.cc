@@ -246,13 +246,12 @@ nlohmann::json ToJson(const EventRecord& e) {
 
 Result<std::unique_ptr<Store>> Store::Open(const std::string& path) {
   try {
+    bool existed = ::access(path.c_str(), F_OK) == 0;
     auto writer = std::make_unique<Database>(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE |
                                                        SQLite::OPEN_FULLMUTEX);
     ApplyPragmas(*writer);
-    // Checkpoint the WAL every 32 MiB rather than SQLite's 4 MiB: fewer copies under a log flood.
-    writer->exec("PRAGMA wal_autocheckpoint=8192");
     std::string clean_marker = path + ".clean";
-    bool was_clean = ::unlink(clean_marker.c_str()) == 0;
+    bool was_clean = ::unlink(clean_marker.c_str()) == 0 || !existed;  // a new file has nothing to check
     if (auto st = Migrate(*writer); !st.ok()) return st.error();
     auto reader = std::make_unique<Database>(path, SQLite::OPEN_READWRITE | SQLite::OPEN_FULLMUTEX);
     ApplyPragmas(*reader);
@@ -291,7 +290,29 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& path) {
 
 Store::Store(std::unique_ptr<Database> writer, std::unique_ptr<Database> reader, std::string clean_marker)
     : writer_db_(std::move(writer)), reader_db_(std::move(reader)), clean_marker_(std::move(clean_marker)) {
+  // The writer checkpoints the WAL itself (see MaybeCheckpoint): SQLite's automatic checkpoint
+  // would copy a log flood into the database file while the flood is still arriving.
+  sqlite3_wal_hook(
+      writer_db_->getHandle(),
+      [](void* self, sqlite3*, const char*, int frames) {
+        static_cast<Store*>(self)->wal_frames_ = frames;
+        return SQLITE_OK;
+      },
+      this);
+  writer_db_->exec("PRAGMA journal_size_limit=67108864");  // a WAL grown by a flood shrinks back
   writer_ = std::thread([this] { WriterLoop(); });
+}
+
+void Store::MaybeCheckpoint(bool flood) {
+  // 8,192 pages = 32 MiB of WAL. During a flood (more log data already queued) wait, up to 256 MiB:
+  // the copy into the database file then happens once the agent has gone quiet.
+  constexpr int kCheckpointPages = 8192, kMaxWalPages = 65536;
+  if (wal_frames_ < kCheckpointPages || (flood && wal_frames_ < kMaxWalPages)) return;
+  int log_frames = 0, done_frames = 0;
+  int rc = sqlite3_wal_checkpoint_v2(writer_db_->getHandle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &log_frames,
+                                     &done_frames);
+  if (rc != SQLITE_OK) spdlog::warn("store: WAL checkpoint failed: {}", sqlite3_errmsg(writer_db_->getHandle()));
+  wal_frames_ = 0;  // the next commit's hook reports what is left (a reader may pin old frames)
 }
 
 Store::~Store() {
@@ -445,6 +466,8 @@ void Store::WriterLoop() {
     commits_.fetch_add(1);
     if (listener && !committed.empty()) listener(std::move(committed));
     for (auto& [promise, st] : results) promise->set_value(st);
+    // After the waiters were answered: a checkpoint never delays a status change.
+    MaybeCheckpoint(pending_bytes_.load(std::memory_order_relaxed) >= (256u << 10));
   }
 }
 

@@ -135,6 +135,8 @@ class Store {
   void WriterLoop();
   void Enqueue(Item item);
   void SetIntegrity(std::string state);
+  // Writer thread: a PASSIVE checkpoint once the WAL holds 32 MiB, deferred while `flood`.
+  void MaybeCheckpoint(bool flood);
 
   std::unique_ptr<SQLite::Database> writer_db_;
   std::unique_ptr<SQLite::Database> reader_db_;
@@ -154,6 +156,7 @@ class Store {
   std::unique_ptr<SQLite::Database> checker_db_;  // quick_check's own connection
   std::thread checker_;
   std::atomic<bool> closing_{false};
+  int wal_frames_ = 0;  // frames in the WAL after the last commit (writer thread)
 };
 
 // The SQL of migration `version` (1-based) embedded from src/store/migrations/, or nullptr.

@@ -126,6 +126,28 @@ TEST_F(StoreTest, GroupCommitStoresEveryChunkInOrderInFewCommits) {
   EXPECT_EQ(bytes, static_cast<int64_t>(expected.size()));
 }
 
+// A flood's WAL is copied into the database file once the flood is over, and the WAL file then
+// shrinks back: a 96 MiB burst of output does not leave a 96 MiB -wal file behind.
+TEST_F(StoreTest, AfterAFloodTheWalIsCheckpointedAndShrinks) {
+  auto store = Open();
+  SessionRecord s = NewSession();
+  ASSERT_TRUE(store->Write([&](SQLite::Database& db) { Store::InsertSession(db, s); }).ok());
+  const std::string block(64 * 1024, 'x');
+  const int kChunks = 96 * 16;  // 96 MiB
+  for (int i = 1; i <= kChunks; ++i) store->AppendLog(Chunk(s.id, i, int64_t(i - 1) * 65536, block));
+  store->Flush();  // the quiet commit after the flood runs the checkpoint …
+  ASSERT_TRUE(store->Write([&](SQLite::Database& db) { Store::InsertEvent(db, s.id, "note", {}, NowMs()); }).ok());
+  // … and the next write starts the WAL over, truncated.
+  auto wal = fs::file_size(path_ + "-wal");
+  EXPECT_LE(wal, 64u << 20) << "the WAL is truncated to journal_size_limit after its checkpoint";
+  auto [last_seq, bytes] = store->LogExtent(s.id);
+  EXPECT_EQ(last_seq, kChunks);
+  EXPECT_EQ(bytes, int64_t(kChunks) * 65536);
+  store.reset();
+  EXPECT_LE(fs::file_size(path_), (100u << 20)) << "the data is in the database file";
+  EXPECT_GE(fs::file_size(path_), (96u << 20));
+}
+
 TEST_F(StoreTest, AFailingWriteRollsBackAloneAndReportsItsError) {
   auto store = Open();
   SessionRecord a = NewSession(), b = NewSession();

@@ -193,6 +193,8 @@ export interface WireHealth {
   uptime_ms: number;
   sessions_live: number;
   schema_version: number;
+  /** 'ok', 'checking' (after an unclean shutdown, in the background) or 'failed: …' */
+  store_integrity: string;
 }
 export const WIRE_HEALTH_FIELDS = [
   'status',
@@ -202,6 +204,7 @@ export const WIRE_HEALTH_FIELDS = [
   'uptime_ms',
   'sessions_live',
   'schema_version',
+  'store_integrity',
 ] as const;
 
 export interface SessionsPage {
