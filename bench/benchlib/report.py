@@ -37,9 +37,11 @@ def _targets(r):
         out.append(("capture ≥ 0.9× script", f(v, "%.2f×"), v is not None and v >= 0.9))
         v = cap["ratio_vs_tmux"]["median"]
         out.append(("capture ≥ 2× tmux", f(v, "%.2f×"), v is not None and v >= 2))
-        ok = all(s["all_verified"] for s in cap["systems"].values() if s)
-        out.append(("every capture run stored every byte (SHA-256)", "yes" if ok else "NO (see runs)",
-                     cap["systems"]["agentmux"]["all_verified"]))
+        mine = all(cap["systems"][k]["all_verified"] for k in ("agentmux", "agentmux_nosub") if cap["systems"].get(k))
+        peers = [k for k, s in cap["systems"].items() if s and not k.startswith("agentmux") and not s["all_verified"]]
+        out.append(("every agentmux capture run stored every byte (SHA-256)",
+                    ("yes" if mine else "NO (see runs)") + ("; peers that lost bytes: " + ", ".join(peers) if peers else ""),
+                    mine))
     lat = M.get("latency", {})
     for cond, lim in (("idle", 5), ("load", 50)):
         if cond in lat:
