@@ -256,6 +256,7 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& path) {
     auto reader = std::make_unique<Database>(path, SQLite::OPEN_READWRITE | SQLite::OPEN_FULLMUTEX);
     ApplyPragmas(*reader);
     std::unique_ptr<Store> store(new Store(std::move(writer), std::move(reader), std::move(clean_marker)));
+    store->StartCheckpointer(path);
     if (was_clean) {
       store->SetIntegrity("ok");
     } else {
@@ -308,11 +309,32 @@ void Store::MaybeCheckpoint(bool flood) {
   // the copy into the database file then happens once the agent has gone quiet.
   constexpr int kCheckpointPages = 8192, kMaxWalPages = 65536;
   if (wal_frames_ < kCheckpointPages || (flood && wal_frames_ < kMaxWalPages)) return;
-  int log_frames = 0, done_frames = 0;
-  int rc = sqlite3_wal_checkpoint_v2(writer_db_->getHandle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, &log_frames,
-                                     &done_frames);
-  if (rc != SQLITE_OK) spdlog::warn("store: WAL checkpoint failed: {}", sqlite3_errmsg(writer_db_->getHandle()));
-  wal_frames_ = 0;  // the next commit's hook reports what is left (a reader may pin old frames)
+  wal_frames_ = 0;  // the next commit's hook reports what is left
+  {
+    std::lock_guard lock(checkpoint_mu_);
+    checkpoint_requested_ = true;
+  }
+  checkpoint_cv_.notify_one();
+}
+
+void Store::StartCheckpointer(const std::string& path) {
+  checkpoint_db_ = std::make_unique<Database>(path, SQLite::OPEN_READWRITE | SQLite::OPEN_FULLMUTEX);
+  checkpointer_ = std::thread([this] {
+    std::unique_lock lock(checkpoint_mu_);
+    for (;;) {
+      checkpoint_cv_.wait(lock, [&] { return checkpoint_requested_ || checkpoint_stop_; });
+      if (checkpoint_stop_) return;
+      checkpoint_requested_ = false;
+      lock.unlock();
+      // PASSIVE on its own connection: copies what no reader still needs while the writer goes on
+      // appending to the WAL; a copy of tens of MiB never delays a commit.
+      int rc = sqlite3_wal_checkpoint_v2(checkpoint_db_->getHandle(), nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr,
+                                         nullptr);
+      if (rc != SQLITE_OK && rc != SQLITE_BUSY)
+        spdlog::warn("store: WAL checkpoint failed: {}", sqlite3_errmsg(checkpoint_db_->getHandle()));
+      lock.lock();
+    }
+  });
 }
 
 Store::~Store() {
@@ -328,6 +350,15 @@ Store::~Store() {
   }
   cv_.notify_all();
   writer_.join();
+  if (checkpointer_.joinable()) {
+    {
+      std::lock_guard lock(checkpoint_mu_);
+      checkpoint_stop_ = true;
+    }
+    checkpoint_cv_.notify_one();
+    checkpointer_.join();
+  }
+  checkpoint_db_.reset();
   reader_db_.reset();
   writer_db_.reset();  // the last connection checkpoints the WAL
   // Only a checked file closed cleanly may skip the next check.

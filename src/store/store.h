@@ -7,6 +7,9 @@
 // durable before anyone is told. Each Write() function runs under its own SAVEPOINT: one that throws
 // is rolled back alone and its error returned.
 //
+// WAL checkpoints run on a third connection and thread, so copying the WAL into the database file
+// never delays a commit.
+//
 // Reads use a second connection and are not thread-safe: REQUIRES that one thread (the daemon's
 // event loop) does all reads.
 #pragma once
@@ -135,8 +138,10 @@ class Store {
   void WriterLoop();
   void Enqueue(Item item);
   void SetIntegrity(std::string state);
-  // Writer thread: a PASSIVE checkpoint once the WAL holds 32 MiB, deferred while `flood`.
+  // Writer thread: asks the checkpointer thread for a PASSIVE checkpoint once the WAL holds
+  // 32 MiB, deferred while `flood` (up to 256 MiB).
   void MaybeCheckpoint(bool flood);
+  void StartCheckpointer(const std::string& path);
 
   std::unique_ptr<SQLite::Database> writer_db_;
   std::unique_ptr<SQLite::Database> reader_db_;
@@ -157,6 +162,12 @@ class Store {
   std::thread checker_;
   std::atomic<bool> closing_{false};
   int wal_frames_ = 0;  // frames in the WAL after the last commit (writer thread)
+  std::unique_ptr<SQLite::Database> checkpoint_db_;  // the checkpointer thread's connection
+  std::thread checkpointer_;
+  std::mutex checkpoint_mu_;
+  std::condition_variable checkpoint_cv_;
+  bool checkpoint_requested_ = false;
+  bool checkpoint_stop_ = false;
 };
 
 // The SQL of migration `version` (1-based) embedded from src/store/migrations/, or nullptr.
