@@ -319,6 +319,7 @@ void Store::MaybeCheckpoint(bool flood) {
 
 void Store::StartCheckpointer(const std::string& path) {
   checkpoint_db_ = std::make_unique<Database>(path, SQLite::OPEN_READWRITE | SQLite::OPEN_FULLMUTEX);
+  ApplyPragmas(*checkpoint_db_);  // reads the header: until then the connection does not know it is WAL
   checkpointer_ = std::thread([this] {
     std::unique_lock lock(checkpoint_mu_);
     for (;;) {
