@@ -108,6 +108,19 @@ json ChunkToJson(const LogChunk& c) {
           {"level", c.level}, {"data", Base64Encode(c.data)}};
 }
 
+std::string LogMessageText(const LogChunk& c) {
+  std::string text;
+  text.reserve(200 + c.data.size() / 3 * 4 + 4);
+  text += R"({"type":"log","session_id":)" + json(c.session_id).dump();
+  text += R"(,"seq":)" + std::to_string(c.seq);
+  text += R"(,"offset":)" + std::to_string(c.offset);
+  text += R"(,"timestamp":")" + Rfc3339(c.ts);
+  text += R"(","ts_ms":)" + std::to_string(c.ts);
+  text += R"(,"level":)" + json(c.level).dump();
+  text += R"(,"data":")" + Base64Encode(c.data) + "\"}";
+  return text;
+}
+
 int HttpStatusFor(const Error& e) {
   switch (e.kind) {
     case ErrorKind::kInvalidArgument:

@@ -59,6 +59,10 @@ std::string Base64Decode(std::string_view text);
 // JSON shape of one log chunk on the wire: {seq, offset, timestamp, level, data (base64)}.
 struct LogChunk;
 nlohmann::json ChunkToJson(const LogChunk& chunk);
+// The WebSocket `log` message of a chunk as text: ChunkToJson's fields plus "type":"log" and
+// "session_id" (DESIGN §6). Appended rather than dumped from a json tree, which would scan the
+// base64 byte by byte for escapes (8 % of the loop thread under a flood).
+std::string LogMessageText(const LogChunk& chunk);
 
 // REQUIRES: called on the manager's loop thread.
 class Api {

@@ -42,28 +42,15 @@ json StatusMessage(const SessionRecord& s) {
           {"signal", s.signal ? json(*s.signal) : json(nullptr)}, {"session", ToJson(s)}};
 }
 
-// The text of a chunk's `log` message (DESIGN §6: seq, offset, timestamp, ts_ms, level, data as
-// base64), built by appending rather than through a json tree: a flood sends ~64 KiB chunks. Every
-// subscriber of a chunk gets the same shared text, so the last chunk's is kept (loop thread only)
-// and N subscribers cost one encoding.
-std::shared_ptr<const std::string> LogMessageText(const LogChunkPtr& c) {
+// Every subscriber of a chunk gets the same text (OnLog runs for each in turn on the loop thread),
+// so the last chunk's is kept: N subscribers cost one encoding.
+std::shared_ptr<const std::string> SharedLogMessageText(const LogChunkPtr& c) {
   static LogChunkPtr last_chunk;
   static std::shared_ptr<const std::string> last_text;
-  if (last_chunk == c) return last_text;
-  auto text = std::make_shared<std::string>();
-  text->reserve(200 + c->data.size() / 3 * 4 + 4);
-  *text += R"({"type":"log","session_id":)";
-  *text += json(c->session_id).dump();
-  *text += R"(,"seq":)" + std::to_string(c->seq);
-  *text += R"(,"offset":)" + std::to_string(c->offset);
-  *text += R"(,"timestamp":")" + Rfc3339(c->ts);
-  *text += R"(","ts_ms":)" + std::to_string(c->ts);
-  *text += R"(,"level":)" + json(c->level).dump();
-  *text += R"(,"data":")";
-  *text += Base64Encode(c->data);
-  *text += "\"}";
-  last_chunk = c;
-  last_text = std::move(text);
+  if (last_chunk != c) {
+    last_text = std::make_shared<const std::string>(LogMessageText(*c));
+    last_chunk = c;
+  }
   return last_text;
 }
 
@@ -218,7 +205,7 @@ class WsSession : public SessionObserver, public std::enable_shared_from_this<Ws
     }
   }
 
-  void SendLog(const LogChunkPtr& c) { SendText(LogMessageText(c)); }
+  void SendLog(const LogChunkPtr& c) { SendText(SharedLogMessageText(c)); }
 
   void Send(const json& msg) {
     SendText(std::make_shared<const std::string>(msg.dump(-1, ' ', false, json::error_handler_t::replace)));

@@ -27,12 +27,6 @@ extern char** environ;
 namespace agentmux {
 namespace asio = boost::asio;
 
-namespace {
-// Most bytes one read pass takes from one output before other sessions get a turn; also the
-// largest log chunk a flood produces.
-constexpr size_t kReadSize = 64 * 1024;
-}
-
 // One output stream of a live session: the PTY master, or stdout / stderr pipes.
 struct SessionManager::Output {
   std::string level;  // pty | stdout | stderr
@@ -847,7 +841,6 @@ void SessionManager::StartRead(Live& live, Output& out) {
 }
 
 size_t SessionManager::ReadAvailable(Output& out, bool* closed) {
-  if (read_buf_.size() < kReadSize) read_buf_.resize(kReadSize);
   size_t n = 0;
   while (n < kReadSize) {
     ssize_t r = ::read(out.fd->native_handle(), read_buf_.data() + n, kReadSize - n);

@@ -171,7 +171,10 @@ class SessionManager {
   ManagerOptions options_;
   boost::asio::signal_set sigchld_;
   std::map<std::string, std::unique_ptr<Live>> live_;
-  std::vector<char> read_buf_;  // shared by every output's reads (loop thread only)
+  // Most bytes one read pass takes from one output before other sessions get a turn; also the
+  // largest log chunk a flood produces.
+  static constexpr size_t kReadSize = 64 * 1024;
+  std::vector<char> read_buf_ = std::vector<char>(kReadSize);  // every output's reads (loop thread)
   std::map<std::string, std::set<SessionObserver*>> observers_;
   std::set<SessionObserver*> watchers_;
   void NotifyStatus(const SessionRecord& rec);

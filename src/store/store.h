@@ -75,7 +75,8 @@ class Store {
   // Opens (creating if needed) the database at `path` and migrates it to the current schema.
   // A seed-001-shaped database (sessions.spec_id, one log row per line) is converted in place,
   // in one transaction. When the last Store on this file did not close cleanly, PRAGMA
-  // quick_check runs on a thread of its own (see integrity()). Errors: kInternal with SQLite's message (corrupt file, newer schema, I/O).
+  // quick_check runs on a thread of its own (see integrity()). Errors: kInternal with SQLite's
+  // message (corrupt file, newer schema, I/O).
   static Result<std::unique_ptr<Store>> Open(const std::string& path);
   ~Store();  // commits everything queued, stops the writer thread, marks the file closed cleanly
 
@@ -149,7 +150,6 @@ class Store {
   std::condition_variable cv_;
   std::deque<Item> queue_;
   size_t queue_waiters_ = 0;     // items in queue_ whose caller waits for the commit (Write, Flush)
-  size_t queue_log_bytes_ = 0;   // log bytes in queue_
   bool stopping_ = false;
   std::string clean_marker_;     // "<db>.clean", written by ~Store after the last commit
   std::atomic<size_t> pending_bytes_{0};
