@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "agents/adapter.h"
+#include "base/json_access.h"
 #include "agents/claude_stream.h"
 #include "agents/parsers.h"
 #include "base/ids.h"
@@ -383,8 +384,8 @@ class GeminiAdapter : public CliAdapter {
       std::ifstream in(dir + "/settings.json");
       auto j = nlohmann::json::parse(in, nullptr, false, /*ignore_comments=*/true);
       if (j.is_object()) {
-        auto auth = j.value("/security/auth/selectedType"_json_pointer, std::string());
-        selected = auth.empty() ? j.value("selectedAuthType", "") : auth;
+        std::string auth = JStr(JObj(JObj(j, "security"), "auth"), "selectedType");
+        selected = auth.empty() ? JStr(j, "selectedAuthType") : auth;
       }
     }
     if (login) notes.push_back("logged in with Google (" + dir + "/oauth_creds.json)");

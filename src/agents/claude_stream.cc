@@ -2,6 +2,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/json_access.h"
+
 #include <cstdio>
 #include <tuple>
 
@@ -21,10 +23,7 @@ std::string OneLine(std::string s) {
   return s;
 }
 
-int64_t IntField(const json& j, const char* key) {
-  auto it = j.find(key);
-  return it != j.end() && it->is_number() ? it->get<int64_t>() : 0;
-}
+int64_t IntField(const json& j, const char* key) { return JInt(j, key); }
 
 }  // namespace
 
@@ -35,9 +34,9 @@ bool ClaudeCostIsCumulative(const std::string& version) {
 }
 
 bool ClaudeStreamParser::OnJson(const json& j) {
-  std::string type = j.value("type", "");
+  std::string type = JStr(j, "type", "");
   AgentReport& r = report_;
-  if (type == "system" && j.value("subtype", "") == "init") {
+  if (type == "system" && JStr(j, "subtype", "") == "init") {
     if (j.contains("session_id") && j["session_id"].is_string()) r.agent_session_id = j["session_id"].get<std::string>();
     if (j.contains("model") && j["model"].is_string()) r.model = j["model"].get<std::string>();
     if (j.contains("claude_code_version") && j["claude_code_version"].is_string()) {
@@ -51,8 +50,8 @@ bool ClaudeStreamParser::OnJson(const json& j) {
     const json& content = j["message"].contains("content") ? j["message"]["content"] : json();
     if (content.is_array())
       for (const auto& block : content)
-        if (block.is_object() && block.value("type", "") == "tool_use")
-          Emit("tool_use", {{"tool", block.value("name", "tool")},
+        if (block.is_object() && JStr(block, "type", "") == "tool_use")
+          Emit("tool_use", {{"tool", JStr(block, "name", "tool")},
                             {"input", SummarizeToolInput(block.contains("input") ? block["input"] : json::object())}});
     return false;
   }
@@ -68,11 +67,10 @@ bool ClaudeStreamParser::OnJson(const json& j) {
       u.cache_creation_tokens += IntField(*it, "cache_creation_input_tokens");
       r.usage = u;
     }
-    if (auto it = j.find("total_cost_usd"); it != j.end() && it->is_number()) r.cost_usd = it->get<double>();
-    if (auto it = j.find("num_turns"); it != j.end() && it->is_number())
-      r.num_turns = r.num_turns.value_or(0) + it->get<int64_t>();
-    bool is_error = j.value("is_error", false) || j.value("subtype", "") == "error_during_execution" ||
-                    j.value("subtype", "").rfind("error", 0) == 0;
+    if (JAt(j, "total_cost_usd").is_number()) r.cost_usd = JNum(j, "total_cost_usd");
+    if (JAt(j, "num_turns").is_number()) r.num_turns = r.num_turns.value_or(0) + JInt(j, "num_turns");
+    bool is_error = JBool(j, "is_error", false) || JStr(j, "subtype", "") == "error_during_execution" ||
+                    JStr(j, "subtype", "").rfind("error", 0) == 0;
     r.is_error = is_error;
     if (is_error) {
       std::string message;
@@ -81,7 +79,7 @@ bool ClaudeStreamParser::OnJson(const json& j) {
           if (e.is_string()) message += (message.empty() ? "" : "; ") + e.get<std::string>();
       }
       if (message.empty() && j.contains("result") && j["result"].is_string()) message = j["result"].get<std::string>();
-      if (message.empty()) message = "Claude Code reported an error (" + j.value("subtype", "unknown") + ")";
+      if (message.empty()) message = "Claude Code reported an error (" + JStr(j, "subtype", "unknown") + ")";
       r.error = message;
       Emit("error", {{"message", message}});
     }
@@ -91,31 +89,41 @@ bool ClaudeStreamParser::OnJson(const json& j) {
   return false;
 }
 
+static std::string RenderClaudeJson(std::string_view trimmed, const json& j);
+
 std::string RenderClaudeLine(std::string_view line) {
   std::string_view trimmed = line;
   while (!trimmed.empty() && (trimmed.back() == '\r' || trimmed.back() == '\n')) trimmed.remove_suffix(1);
   if (trimmed.empty()) return "";
   json j = json::parse(trimmed, nullptr, false);
   if (!j.is_object()) return std::string(trimmed) + "\n";
-  std::string type = j.value("type", "");
+  try {
+    return RenderClaudeJson(trimmed, j);
+  } catch (const std::exception&) {
+    return std::string(trimmed) + "\n";  // shown as printed rather than not at all
+  }
+}
+
+static std::string RenderClaudeJson(std::string_view trimmed, const json& j) {
+  std::string type = JStr(j, "type", "");
   std::string out;
   if (type == "system") {
-    std::string sub = j.value("subtype", "");
+    std::string sub = JStr(j, "subtype", "");
     if (sub == "init")
-      out = "● Claude Code " + j.value("claude_code_version", "") + " · model " + j.value("model", "?") +
-            " · conversation " + j.value("session_id", "?") + "\n";
+      out = "● Claude Code " + JStr(j, "claude_code_version", "") + " · model " + JStr(j, "model", "?") +
+            " · conversation " + JStr(j, "session_id", "?") + "\n";
     else if (sub == "api_retry")
       out = "↻ API retry " + std::to_string(IntField(j, "attempt")) + "/" + std::to_string(IntField(j, "max_retries")) +
-            " (" + j.value("error", "error") + ")\n";
+            " (" + JStr(j, "error", "error") + ")\n";
     return out;
   }
   if (type == "assistant" || type == "user") {
-    const json& content = j.contains("message") ? j["message"].value("content", json::array()) : json::array();
+    const json& content = j.contains("message") ? JArr(j["message"], "content") : json::array();
     if (content.is_string()) return type == "user" ? "" : content.get<std::string>() + "\n";
     for (const auto& block : content) {
-      std::string bt = block.value("type", "");
+      std::string bt = JStr(block, "type", "");
       if (bt == "text" && type == "assistant") {
-        out += block.value("text", "") + "\n";
+        out += JStr(block, "text", "") + "\n";
       } else if (bt == "tool_use") {
         std::string args;
         if (block.contains("input") && block["input"].is_object()) {
@@ -124,7 +132,7 @@ std::string RenderClaudeLine(std::string_view line) {
             args += k + "=" + Truncate(OneLine(v.is_string() ? v.get<std::string>() : v.dump()), 60);
           }
         }
-        out += "→ " + block.value("name", "tool") + "(" + args + ")\n";
+        out += "→ " + JStr(block, "name", "tool") + "(" + args + ")\n";
       } else if (bt == "tool_result") {
         std::string text;
         if (block.contains("content")) {
@@ -132,19 +140,19 @@ std::string RenderClaudeLine(std::string_view line) {
           if (c.is_string()) text = c.get<std::string>();
           else if (c.is_array())
             for (const auto& part : c)
-              if (part.value("type", "") == "text") text += part.value("text", "");
+              if (JStr(part, "type", "") == "text") text += JStr(part, "text", "");
         }
-        out += std::string(block.value("is_error", false) ? "✗ " : "← ") + Truncate(OneLine(text), 200) + "\n";
+        out += std::string(JBool(block, "is_error", false) ? "✗ " : "← ") + Truncate(OneLine(text), 200) + "\n";
       }
     }
     return out;
   }
   if (type == "result") {
-    bool is_error = j.value("is_error", false);
-    const json usage = j.value("usage", json::object());
+    bool is_error = JBool(j, "is_error", false);
+    const json usage = JObj(j, "usage");
     char cost[32];
-    std::snprintf(cost, sizeof cost, "$%.4f", j.value("total_cost_usd", 0.0));
-    out = std::string(is_error ? "✗ failed: " : "✓ done: ") + OneLine(j.value("result", "")) + "\n";
+    std::snprintf(cost, sizeof cost, "$%.4f", JNum(j, "total_cost_usd", 0.0));
+    out = std::string(is_error ? "✗ failed: " : "✓ done: ") + OneLine(JStr(j, "result", "")) + "\n";
     if (j.contains("errors") && j["errors"].is_array())
       for (const auto& e : j["errors"])
         if (e.is_string()) out += "  error: " + e.get<std::string>() + "\n";

@@ -1,5 +1,7 @@
 #include "agents/parsers.h"
 
+#include "base/json_access.h"
+
 #include <fstream>
 #include <set>
 
@@ -8,10 +10,7 @@ using nlohmann::json;
 
 namespace {
 
-int64_t Int(const json& j, const char* key) {
-  auto it = j.find(key);
-  return it != j.end() && it->is_number() ? it->get<int64_t>() : 0;
-}
+int64_t Int(const json& j, const char* key) { return JInt(j, key); }
 
 std::optional<std::string> Text(const json& j, const char* key) {
   auto it = j.find(key);
@@ -22,7 +21,7 @@ std::optional<std::string> Text(const json& j, const char* key) {
 class CodexParser : public JsonLinesParser {
  protected:
   bool OnJson(const json& j) override {
-    std::string type = j.value("type", "");
+    std::string type = JStr(j, "type", "");
     AgentReport& r = report_;
     if (type == "thread.started") {
       r.agent_session_id = Text(j, "thread_id");
@@ -35,18 +34,18 @@ class CodexParser : public JsonLinesParser {
     if (type == "item.started" || type == "item.completed") {
       // Tools: command_execution {command}, file_change {changes[].path}, mcp_tool_call, web_search.
       const json& item = j.contains("item") && j["item"].is_object() ? j["item"] : json::object();
-      std::string kind = item.value("type", "");
-      std::string id = item.value("id", "");
+      std::string kind = JStr(item, "type", "");
+      std::string id = JStr(item, "id", "");
       bool tool = kind == "command_execution" || kind == "file_change" || kind == "mcp_tool_call" || kind == "web_search";
       if (tool && !tools_seen_.count(id)) {
         tools_seen_.insert(id);
         std::string input;
-        if (kind == "command_execution") input = item.value("command", "");
+        if (kind == "command_execution") input = JStr(item, "command", "");
         else if (kind == "file_change" && item.contains("changes") && item["changes"].is_array()) {
           for (const auto& c : item["changes"])
-            if (c.is_object()) input += (input.empty() ? "" : ", ") + c.value("kind", "") + " " + c.value("path", "");
+            if (c.is_object()) input += (input.empty() ? "" : ", ") + JStr(c, "kind", "") + " " + JStr(c, "path", "");
         } else input = SummarizeToolInput(item);
-        Emit("tool_use", {{"tool", kind == "mcp_tool_call" ? item.value("tool", kind) : kind},
+        Emit("tool_use", {{"tool", kind == "mcp_tool_call" ? JStr(item, "tool", kind) : kind},
                           {"input", SummarizeToolInput(json(input))}});
       }
       return false;
@@ -68,14 +67,14 @@ class CodexParser : public JsonLinesParser {
     }
     if (type == "turn.failed") {
       r.is_error = true;
-      r.error = j.contains("error") && j["error"].is_object() ? j["error"].value("message", "turn failed") : "turn failed";
+      r.error = j.contains("error") && j["error"].is_object() ? JStr(j["error"], "message", "turn failed") : "turn failed";
       Emit("error", {{"message", *r.error}});
       Emit("turn_finished", {{"is_error", true}});
       return true;
     }
     if (type == "error") {
       // Also retry notices ("Reconnecting..."): remembered as the last word, not a failure yet.
-      std::string message = j.value("message", "error");
+      std::string message = JStr(j, "message", "error");
       if (!r.is_error.value_or(false)) r.error = message;
       Emit("error", {{"message", message}});
       return true;
@@ -96,7 +95,7 @@ class OpencodeParser : public JsonLinesParser {
       r.agent_session_id = id;
       changed = true;
     }
-    std::string type = j.value("type", "");
+    std::string type = JStr(j, "type", "");
     if (type == "step_start" && !in_turn_) {
       in_turn_ = true;
       Emit("turn_started");
@@ -105,7 +104,7 @@ class OpencodeParser : public JsonLinesParser {
       const json& part = j["part"];
       json input = part.contains("state") && part["state"].is_object() && part["state"].contains("input")
                        ? part["state"]["input"] : json::object();
-      Emit("tool_use", {{"tool", part.value("tool", "tool")}, {"input", SummarizeToolInput(input)}});
+      Emit("tool_use", {{"tool", JStr(part, "tool", "tool")}, {"input", SummarizeToolInput(input)}});
     }
     if (type == "step_finish" && j.contains("part") && j["part"].is_object()) {
       const json& part = j["part"];
@@ -119,8 +118,8 @@ class OpencodeParser : public JsonLinesParser {
         }
         r.usage = u;
       }
-      if (auto c = part.find("cost"); c != part.end() && c->is_number()) r.cost_usd = r.cost_usd.value_or(0) + c->get<double>();
-      if (part.value("reason", "") != "tool-calls") {
+      if (JAt(part, "cost").is_number()) r.cost_usd = r.cost_usd.value_or(0) + JNum(part, "cost");
+      if (JStr(part, "reason", "") != "tool-calls") {
         r.num_turns = r.num_turns.value_or(0) + 1;
         in_turn_ = false;
         Emit("turn_finished", {{"is_error", false}});
@@ -133,8 +132,8 @@ class OpencodeParser : public JsonLinesParser {
       std::string message = "OpenCode reported an error";
       if (j.contains("error") && j["error"].is_object()) {
         const json& e = j["error"];
-        if (e.contains("data") && e["data"].is_object() && e["data"].contains("message")) message = e["data"].value("message", message);
-        else message = e.value("name", message);
+        if (e.contains("data") && e["data"].is_object() && e["data"].contains("message")) message = JStr(e["data"], "message", message);
+        else message = JStr(e, "name", message);
       }
       r.error = message;
       Emit("error", {{"message", message}});
@@ -152,7 +151,7 @@ class OpencodeParser : public JsonLinesParser {
 class GeminiParser : public JsonLinesParser {
  protected:
   bool OnJson(const json& j) override {
-    std::string type = j.value("type", "");
+    std::string type = JStr(j, "type", "");
     AgentReport& r = report_;
     if (type == "init") {
       r.agent_session_id = Text(j, "session_id");
@@ -161,7 +160,7 @@ class GeminiParser : public JsonLinesParser {
       return true;
     }
     if (type == "tool_use") {
-      Emit("tool_use", {{"tool", j.value("tool_name", "tool")},
+      Emit("tool_use", {{"tool", JStr(j, "tool_name", "tool")},
                         {"input", SummarizeToolInput(j.contains("parameters") ? j["parameters"] : json::object())}});
       return false;
     }
@@ -174,10 +173,10 @@ class GeminiParser : public JsonLinesParser {
         r.usage = u;
       }
       r.num_turns = r.num_turns.value_or(0) + 1;
-      bool failed = j.value("status", "success") != "success";
+      bool failed = JStr(j, "status", "success") != "success";
       r.is_error = failed;
       if (failed) {
-        r.error = j.contains("error") && j["error"].is_object() ? j["error"].value("message", "Gemini CLI reported an error")
+        r.error = j.contains("error") && j["error"].is_object() ? JStr(j["error"], "message", "Gemini CLI reported an error")
                                                               : "Gemini CLI reported an error";
         Emit("error", {{"message", *r.error}});
       }
@@ -205,14 +204,14 @@ class CopilotParser : public JsonLinesParser {
     for (std::string line; std::getline(in, line);) {
       if (line.find("session.usage_record") == std::string::npos) continue;
       json j = json::parse(line, nullptr, false);
-      if (!j.is_object() || j.value("type", "") != "session.usage_record") continue;
+      if (!j.is_object() || JStr(j, "type", "") != "session.usage_record") continue;
       const json* usage = j.contains("data") && j["data"].is_object() && j["data"].contains("usage") ? &j["data"]["usage"] : nullptr;
       if (!usage || !usage->is_object()) continue;
       u.input_tokens += Int(*usage, "inputTokens");
       u.output_tokens += Int(*usage, "outputTokens") + Int(*usage, "reasoningTokens");
       u.cache_read_tokens += Int(*usage, "cacheReadTokens");
       u.cache_creation_tokens += Int(*usage, "cacheWriteTokens");
-      if (auto c = usage->find("cost"); c != usage->end() && c->is_number()) cost += c->get<double>();
+      cost += JNum(*usage, "cost");
       any = true;
     }
     if (!any) return changed;
@@ -225,11 +224,11 @@ class CopilotParser : public JsonLinesParser {
 
  protected:
   bool OnJson(const json& j) override {
-    std::string type = j.value("type", "");
+    std::string type = JStr(j, "type", "");
     AgentReport& r = report_;
     const json& data = j.contains("data") && j["data"].is_object() ? j["data"] : json::object();
     if (type == "session.error") {
-      r.error = data.value("message", "Copilot reported an error");
+      r.error = JStr(data, "message", "Copilot reported an error");
       Emit("error", {{"message", *r.error}});
       return true;
     }
@@ -238,7 +237,7 @@ class CopilotParser : public JsonLinesParser {
       return false;
     }
     if (type == "tool.execution_start") {
-      Emit("tool_use", {{"tool", data.value("toolName", "tool")},
+      Emit("tool_use", {{"tool", JStr(data, "toolName", "tool")},
                         {"input", SummarizeToolInput(data.contains("arguments") ? data["arguments"] : json::object())}});
       return false;
     }
@@ -319,7 +318,15 @@ bool JsonLinesParser::ParseLine(std::string_view line) {
   if (line.empty() || line.front() != '{') return false;
   json j = json::parse(line, nullptr, false);
   if (!j.is_object()) return false;
-  return OnJson(j);
+  // Agent output is untrusted: a parser bug on an odd line costs that line, never the session or
+  // the daemon. The session's events say what could not be read.
+  try {
+    return OnJson(j);
+  } catch (const std::exception& e) {
+    Emit("parse_error", {{"message", std::string("could not read a line of the agent's output: ") + e.what()},
+                         {"line", std::string(line.substr(0, 300))}});
+    return false;
+  }
 }
 
 std::unique_ptr<OutputParser> MakeCodexParser() { return std::make_unique<CodexParser>(); }

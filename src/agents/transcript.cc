@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/json_access.h"
+
 #include "agents/adapter.h"
 #include "agents/claude_stream.h"
 
@@ -23,10 +25,7 @@ std::string Clip(std::string s, size_t max) {
   return s;
 }
 
-int64_t Int(const json& j, const char* key) {
-  auto it = j.find(key);
-  return it != j.end() && it->is_number() ? it->get<int64_t>() : 0;
-}
+int64_t Int(const json& j, const char* key) { return JInt(j, key); }
 
 const json& Obj(const json& j, const char* key) {
   static const json empty = json::object();
@@ -47,7 +46,12 @@ class JsonRenderer : public TranscriptRenderer {
     json j = json::parse(line, nullptr, false);
     if (!j.is_object()) return EndText() + std::string(line) + "\n";
     delta_ = false;
-    std::string out = Render(j);
+    std::string out;
+    try {
+      out = Render(j);
+    } catch (const std::exception&) {
+      return EndText() + std::string(line) + "\n";  // shown as printed rather than not at all
+    }
     if (out.empty()) return "";
     if (delta_) {  // continues the text line
       mid_text_ = out.back() != '\n';
@@ -85,53 +89,53 @@ class ClaudeRenderer : public TranscriptRenderer {
 
 class CodexRenderer : public JsonRenderer {
   std::string Render(const json& j) override {
-    std::string type = j.value("type", "");
-    if (type == "thread.started") return "● Codex · conversation " + j.value("thread_id", "?") + "\n";
-    if (type == "error") return "↻ " + Clip(j.value("message", "error"), 300) + "\n";
-    if (type == "turn.failed") return "✗ failed: " + Clip(Obj(j, "error").value("message", "turn failed"), 500) + "\n";
+    std::string type = JStr(j, "type", "");
+    if (type == "thread.started") return "● Codex · conversation " + JStr(j, "thread_id", "?") + "\n";
+    if (type == "error") return "↻ " + Clip(JStr(j, "message", "error"), 300) + "\n";
+    if (type == "turn.failed") return "✗ failed: " + Clip(JStr(Obj(j, "error"), "message", "turn failed"), 500) + "\n";
     if (type == "turn.completed") {
       const json& u = Obj(j, "usage");
       return "✓ done · " + Tokens(Int(u, "input_tokens"), Int(u, "output_tokens")) + " (conversation so far)\n";
     }
     const json& item = Obj(j, "item");
-    std::string kind = item.value("type", "");
-    if (type == "item.started" && kind == "command_execution") return Call("shell", item.value("command", ""));
+    std::string kind = JStr(item, "type", "");
+    if (type == "item.started" && kind == "command_execution") return Call("shell", JStr(item, "command", ""));
     if (type != "item.completed") return "";
-    if (kind == "agent_message") return item.value("text", "") + "\n";
+    if (kind == "agent_message") return JStr(item, "text", "") + "\n";
     if (kind == "command_execution")
       return "← exit " + (item.contains("exit_code") && item["exit_code"].is_number() ? std::to_string(Int(item, "exit_code")) : "?") +
-             ": " + Clip(item.value("aggregated_output", ""), 200) + "\n";
+             ": " + Clip(JStr(item, "aggregated_output", ""), 200) + "\n";
     if (kind == "file_change") {
       std::string files;
       if (item.contains("changes") && item["changes"].is_array())
         for (const auto& c : item["changes"])
-          if (c.is_object()) files += (files.empty() ? "" : ", ") + c.value("kind", "") + " " + c.value("path", "");
-      return "→ patch(" + files + ") " + item.value("status", "") + "\n";
+          if (c.is_object()) files += (files.empty() ? "" : ", ") + JStr(c, "kind", "") + " " + JStr(c, "path", "");
+      return "→ patch(" + files + ") " + JStr(item, "status", "") + "\n";
     }
-    if (kind == "error") return "! " + Clip(item.value("message", ""), 300) + "\n";
+    if (kind == "error") return "! " + Clip(JStr(item, "message", ""), 300) + "\n";
     return "";
   }
 };
 
 class OpencodeRenderer : public JsonRenderer {
   std::string Render(const json& j) override {
-    std::string type = j.value("type", "");
+    std::string type = JStr(j, "type", "");
     const json& part = Obj(j, "part");
-    if (type == "text") return part.value("text", "") + "\n";
+    if (type == "text") return JStr(part, "text", "") + "\n";
     if (type == "tool_use") {
       const json& state = Obj(part, "state");
-      std::string out = Call(part.value("tool", "tool"), state.contains("input") ? state["input"] : json::object());
-      std::string status = state.value("status", "");
-      if (status == "error") return out + "✗ " + Clip(state.value("error", "error"), 200) + "\n";
-      return out + "← " + Clip(state.value("output", status), 200) + "\n";
+      std::string out = Call(JStr(part, "tool", "tool"), state.contains("input") ? state["input"] : json::object());
+      std::string status = JStr(state, "status", "");
+      if (status == "error") return out + "✗ " + Clip(JStr(state, "error", "error"), 200) + "\n";
+      return out + "← " + Clip(JStr(state, "output", status), 200) + "\n";
     }
-    if (type == "step_finish" && part.value("reason", "") != "tool-calls") {
+    if (type == "step_finish" && JStr(part, "reason", "") != "tool-calls") {
       const json& t = Obj(part, "tokens");
       return "✓ done · " + Tokens(Int(t, "input"), Int(t, "output")) + " (last step)\n";
     }
     if (type == "error") {
       const json& e = Obj(j, "error");
-      return "✗ failed: " + Clip(Obj(e, "data").value("message", e.value("name", "error")), 500) + "\n";
+      return "✗ failed: " + Clip(JStr(Obj(e, "data"), "message", JStr(e, "name", "error")), 500) + "\n";
     }
     return "";
   }
@@ -139,20 +143,20 @@ class OpencodeRenderer : public JsonRenderer {
 
 class GeminiRenderer : public JsonRenderer {
   std::string Render(const json& j) override {
-    std::string type = j.value("type", "");
-    if (type == "init") return "● Gemini CLI · model " + j.value("model", "?") + " · conversation " + j.value("session_id", "?") + "\n";
-    if (type == "message" && j.value("role", "") == "assistant") {
-      std::string text = j.value("content", "");
-      return j.value("delta", false) ? Delta(text) : text + "\n";
+    std::string type = JStr(j, "type", "");
+    if (type == "init") return "● Gemini CLI · model " + JStr(j, "model", "?") + " · conversation " + JStr(j, "session_id", "?") + "\n";
+    if (type == "message" && JStr(j, "role", "") == "assistant") {
+      std::string text = JStr(j, "content", "");
+      return JBool(j, "delta", false) ? Delta(text) : text + "\n";
     }
-    if (type == "tool_use") return Call(j.value("tool_name", "tool"), j.contains("parameters") ? j["parameters"] : json::object());
+    if (type == "tool_use") return Call(JStr(j, "tool_name", "tool"), j.contains("parameters") ? j["parameters"] : json::object());
     if (type == "tool_result") {
-      if (j.value("status", "") == "success") return "← " + Clip(j.value("output", "success"), 200) + "\n";
-      return "✗ " + Clip(Obj(j, "error").value("message", j.value("status", "error")), 200) + "\n";
+      if (JStr(j, "status", "") == "success") return "← " + Clip(JStr(j, "output", "success"), 200) + "\n";
+      return "✗ " + Clip(JStr(Obj(j, "error"), "message", JStr(j, "status", "error")), 200) + "\n";
     }
     if (type == "result") {
-      if (j.value("status", "") != "success")
-        return "✗ failed: " + Clip(Obj(j, "error").value("message", "error"), 500) + "\n";
+      if (JStr(j, "status", "") != "success")
+        return "✗ failed: " + Clip(JStr(Obj(j, "error"), "message", "error"), 500) + "\n";
       const json& s = Obj(j, "stats");
       return "✓ done · " + Tokens(Int(s, "input_tokens"), Int(s, "output_tokens")) + "\n";
     }
@@ -162,23 +166,23 @@ class GeminiRenderer : public JsonRenderer {
 
 class CopilotRenderer : public JsonRenderer {
   std::string Render(const json& j) override {
-    std::string type = j.value("type", "");
+    std::string type = JStr(j, "type", "");
     const json& data = Obj(j, "data");
     if (type == "assistant.message") {
-      std::string text = data.value("content", "");
+      std::string text = JStr(data, "content", "");
       return text.empty() ? "" : text + "\n";
     }
     if (type == "tool.execution_start")
-      return Call(data.value("toolName", "tool"), data.contains("arguments") ? data["arguments"] : json::object());
+      return Call(JStr(data, "toolName", "tool"), data.contains("arguments") ? data["arguments"] : json::object());
     if (type == "tool.execution_complete") {
       const json& result = Obj(data, "result");
-      std::string text = result.value("content", "");
-      return std::string(data.value("success", true) ? "← " : "✗ ") + Clip(text, 200) + "\n";
+      std::string text = JStr(result, "content", "");
+      return std::string(JBool(data, "success", true) ? "← " : "✗ ") + Clip(text, 200) + "\n";
     }
-    if (type == "session.error") return "✗ " + Clip(data.value("message", "error"), 500) + "\n";
+    if (type == "session.error") return "✗ " + Clip(JStr(data, "message", "error"), 500) + "\n";
     if (type == "result") {
       int64_t code = Int(j, "exitCode");
-      return (code == 0 ? "✓ done" : "✗ exit " + std::to_string(code)) + " · conversation " + j.value("sessionId", "?") + "\n";
+      return (code == 0 ? "✓ done" : "✗ exit " + std::to_string(code)) + " · conversation " + JStr(j, "sessionId", "?") + "\n";
     }
     return "";
   }
