@@ -11,7 +11,7 @@
 namespace agentmux {
 namespace {
 
-std::string ReferenceDir() { return std::string(AGENTMUX_SOURCE_DIR) + "/../shared/reference/agents"; }
+std::string ReferenceDir() { return std::string(AGENTMUX_SOURCE_DIR) + "/tests/fixtures/transcripts"; }
 
 std::string Read(const std::string& name) {
   std::ifstream in(ReferenceDir() + "/" + name, std::ios::binary);

@@ -2,6 +2,9 @@
 // CLIs in shared/reference/agents (values as REPORT.md states them).
 #include "agents/parsers.h"
 
+#include "agents/claude_stream.h"
+#include "agents/transcript.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -15,7 +18,7 @@
 namespace agentmux {
 namespace {
 
-std::string ReferenceDir() { return std::string(AGENTMUX_SOURCE_DIR) + "/../shared/reference/agents"; }
+std::string ReferenceDir() { return std::string(AGENTMUX_SOURCE_DIR) + "/tests/fixtures/transcripts"; }
 
 AgentReport Parse(std::unique_ptr<OutputParser> p, const std::string& name, size_t split = 0) {
   std::ifstream in(ReferenceDir() + "/" + name, std::ios::binary);
@@ -200,6 +203,64 @@ TEST(Parsers, EveryTranscriptOfEachCliParses) {
     }
   }
   EXPECT_GE(files, 17);
+}
+
+
+// Issue 11 item 1: one line such as {"type":5} used to throw json type_error.302 out of the parser
+// and take the daemon down. Every parser and renderer now reads each field type-checked.
+TEST(Parsers, LinesWithUnexpectedTypesNeverThrowAndTheRunStillParses) {
+  const std::vector<std::string> hostile = {
+      R"({"type":5})", R"({"type":null,"subtype":[1]})", R"({"type":"result","is_error":"yes","subtype":7,"usage":[],"num_turns":1e300,"total_cost_usd":"x"})",
+      R"({"type":"system","subtype":"init","session_id":5,"model":{}})",
+      R"({"type":"assistant","message":{"content":[5,"x",{"type":7},{"type":"tool_use","name":5,"input":3}]}})",
+      R"({"type":"assistant","message":"hi"})", R"({"type":"user","message":{"content":[{"type":"tool_result","content":[1,{"type":"text","text":9}]}]}})",
+      R"({"type":"thread.started","thread_id":[]})", R"({"type":"item.completed","item":{"type":"file_change","changes":[1,{"kind":2,"path":null}]}})",
+      R"({"type":"item.started","item":{"type":"command_execution","command":{},"id":3}})",
+      R"({"type":"turn.completed","usage":{"input_tokens":-1e400,"output_tokens":"9"}})", R"({"type":"turn.failed","error":"x"})",
+      R"({"type":"error","message":7})", R"({"sessionID":4,"type":"step_finish","part":{"tokens":{"cache":7},"cost":"1","reason":4}})",
+      R"({"type":"error","error":{"data":{"message":5},"name":[]}})", R"({"type":"tool_use","part":{"state":[],"tool":1}})",
+      R"({"type":"init","session_id":{},"model":1})", R"({"type":"result","status":1,"stats":"x","error":{"message":2}})",
+      R"({"type":"message","role":"assistant","content":7,"delta":"y"})", R"({"type":"tool_result","status":1,"output":[]})",
+      R"({"type":"session.error","data":{"message":1}})", R"({"type":"tool.execution_start","data":{"toolName":[],"arguments":5}})",
+      R"({"type":"tool.execution_complete","data":{"result":3,"success":"no"}})", R"({"type":"result","sessionId":1,"exitCode":"1"})",
+      R"({"type":"result","exitCode":1.5e308})", R"({"type":"assistant.message","data":{"content":{}}})"};
+  std::string text;
+  for (const auto& l : hostile) text += l + "\n";
+  const std::vector<std::pair<std::string, std::function<std::unique_ptr<OutputParser>()>>> parsers = {
+      {"claude", [] { return std::make_unique<ClaudeStreamParser>(); }}, {"codex", MakeCodexParser},
+      {"opencode", MakeOpencodeParser}, {"gemini", MakeGeminiParser}, {"copilot", [] { return MakeCopilotParser(); }}};
+  for (const auto& [tool, make] : parsers) {
+    auto p = make();
+    EXPECT_NO_THROW(p->Feed(text)) << tool;
+    EXPECT_NO_THROW(p->Finish()) << tool;
+    auto r = MakeTranscriptRenderer(tool);
+    ASSERT_TRUE(r) << tool;
+    for (const auto& l : hostile) EXPECT_NO_THROW(r->Line(l)) << tool << ": " << l;
+  }
+  // After the hostile lines, a genuine transcript still yields its facts.
+  auto claude = std::make_unique<ClaudeStreamParser>();
+  claude->Feed(text);
+  std::ifstream in(ReferenceDir() + "/claude-stream-json.jsonl", std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  claude->Feed(ss.str());
+  claude->Finish();
+  EXPECT_TRUE(claude->report().agent_session_id);
+  EXPECT_EQ(claude->report().is_error, false);
+}
+
+// A line a parser cannot make sense of is reported as a parse_error event of the session rather
+// than lost silently (the containment guard around every OnJson).
+TEST(Parsers, AParserExceptionBecomesAParseErrorEvent) {
+  struct Throwing : JsonLinesParser {
+    bool OnJson(const nlohmann::json&) override { throw std::runtime_error("boom"); }
+  } p;
+  EXPECT_NO_THROW(p.Feed("{\"type\":\"x\"}\nplain text\n"));
+  auto events = p.TakeEvents();
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].type, "parse_error");
+  EXPECT_NE(events[0].data["message"].get<std::string>().find("boom"), std::string::npos);
+  EXPECT_EQ(events[0].data["line"], "{\"type\":\"x\"}");
 }
 
 }  // namespace

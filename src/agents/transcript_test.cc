@@ -11,7 +11,7 @@ namespace agentmux {
 namespace {
 
 std::string Render(const std::string& tool, const std::string& name) {
-  std::ifstream in(std::string(AGENTMUX_SOURCE_DIR) + "/../shared/reference/agents/" + name, std::ios::binary);
+  std::ifstream in(std::string(AGENTMUX_SOURCE_DIR) + "/tests/fixtures/transcripts/" + name, std::ios::binary);
   EXPECT_TRUE(in.good()) << name;
   auto r = MakeTranscriptRenderer(tool);
   std::string out, line;
