@@ -10,6 +10,7 @@
 #include <chrono>
 
 #include "base/clock.h"
+#include "store/fault_vfs.h"
 
 namespace agentmux {
 
@@ -17,6 +18,7 @@ struct Store::Item {
   LogChunkPtr chunk;                     // either a chunk …
   Txn txn;                               // … or a transaction function
   std::shared_ptr<std::promise<Status>> done;  // set for Write()/Flush()
+  bool skip = false;                     // answered or given up: not part of the batch any more
 };
 
 namespace {
@@ -247,18 +249,21 @@ nlohmann::json ToJson(const EventRecord& e) {
           {"timestamp", Rfc3339(e.ts)}};
 }
 
-Result<std::unique_ptr<Store>> Store::Open(const std::string& path) {
+Result<std::unique_ptr<Store>> Store::Open(const std::string& path, StoreOptions options) {
+  if (options.vfs == kFaultVfsName) RegisterFaultVfs();
+  const std::string& vfs = options.vfs;
   try {
     bool existed = ::access(path.c_str(), F_OK) == 0;
     auto writer = std::make_unique<Database>(path, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE |
-                                                       SQLite::OPEN_FULLMUTEX);
+                                                       SQLite::OPEN_FULLMUTEX, 0, vfs);
     ApplyPragmas(*writer);
     std::string clean_marker = path + ".clean";
     bool was_clean = ::unlink(clean_marker.c_str()) == 0 || !existed;  // a new file has nothing to check
     if (auto st = Migrate(*writer); !st.ok()) return st.error();
-    auto reader = std::make_unique<Database>(path, SQLite::OPEN_READWRITE | SQLite::OPEN_FULLMUTEX);
+    auto reader = std::make_unique<Database>(path, SQLite::OPEN_READWRITE | SQLite::OPEN_FULLMUTEX, 0, vfs);
     ApplyPragmas(*reader);
-    std::unique_ptr<Store> store(new Store(std::move(writer), std::move(reader), std::move(clean_marker)));
+    std::unique_ptr<Store> store(
+        new Store(std::move(writer), std::move(reader), std::move(clean_marker), std::move(options)));
     store->StartCheckpointer(path);
     if (was_clean) {
       store->SetIntegrity("ok");
@@ -268,7 +273,7 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& path) {
       // because PRAGMA quick_check reads every page (150 ms at 180 MB, seconds at gigabytes) and
       // the daemon should answer at once.
       store->SetIntegrity("checking");
-      store->checker_db_ = std::make_unique<Database>(path, SQLite::OPEN_READONLY | SQLite::OPEN_FULLMUTEX);
+      store->checker_db_ = std::make_unique<Database>(path, SQLite::OPEN_READONLY | SQLite::OPEN_FULLMUTEX, 0, vfs);
       store->checker_ = std::thread([s = store.get(), path] {
         std::string result;
         try {
@@ -288,12 +293,18 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& path) {
     }
     return store;
   } catch (const std::exception& e) {
-    return Error::Internal("cannot open database " + path + ": " + e.what());
+    return Error::Internal("cannot open database " + path + ": " + e.what() +
+                           " (`agentmux doctor` checks the file; `agentmux doctor --repair` backs it up and "
+                           "recovers what it can)");
   }
 }
 
-Store::Store(std::unique_ptr<Database> writer, std::unique_ptr<Database> reader, std::string clean_marker)
-    : writer_db_(std::move(writer)), reader_db_(std::move(reader)), clean_marker_(std::move(clean_marker)) {
+Store::Store(std::unique_ptr<Database> writer, std::unique_ptr<Database> reader, std::string clean_marker,
+             StoreOptions options)
+    : writer_db_(std::move(writer)),
+      reader_db_(std::move(reader)),
+      clean_marker_(std::move(clean_marker)),
+      options_(std::move(options)) {
   // The writer checkpoints the WAL itself (see MaybeCheckpoint): SQLite's automatic checkpoint
   // would copy a log flood into the database file while the flood is still arriving.
   sqlite3_wal_hook(
@@ -321,7 +332,7 @@ void Store::MaybeCheckpoint(bool flood) {
 }
 
 void Store::StartCheckpointer(const std::string& path) {
-  checkpoint_db_ = std::make_unique<Database>(path, SQLite::OPEN_READWRITE | SQLite::OPEN_FULLMUTEX);
+  checkpoint_db_ = std::make_unique<Database>(path, SQLite::OPEN_READWRITE | SQLite::OPEN_FULLMUTEX, 0, options_.vfs);
   ApplyPragmas(*checkpoint_db_);  // reads the header: until then the connection does not know it is WAL
   checkpointer_ = std::thread([this] {
     std::unique_lock lock(checkpoint_mu_);
@@ -404,6 +415,10 @@ void Store::AppendLog(LogChunkPtr chunk) {
 }
 
 Status Store::Write(Txn txn) {
+  if (!writable())
+    return Error::Unavailable("store_unavailable", "the database cannot be written now (" + health() +
+                                                       "); nothing was changed. Free disk space; agentmux resumes "
+                                                       "by itself.");
   auto done = std::make_shared<std::promise<Status>>();
   auto fut = done->get_future();
   Enqueue(Item{nullptr, std::move(txn), done});
@@ -417,9 +432,6 @@ void Store::Flush() {
 }
 
 void Store::WriterLoop() {
-  Statement insert(*writer_db_,
-                   "INSERT INTO session_logs (session_id, seq, offset, ts, level, data, line_count) "
-                   "VALUES (?, ?, ?, ?, ?, ?, ?)");
   for (;;) {
     std::deque<Item> batch;
     std::function<void(std::vector<std::pair<std::string, int64_t>>)> listener;
@@ -440,18 +452,70 @@ void Store::WriterLoop() {
     }
     std::vector<std::pair<std::shared_ptr<std::promise<Status>>, Status>> results;
     std::vector<std::pair<std::string, int64_t>> committed;
-    size_t bytes = 0;
-    // A commit can fail (disk full, I/O error): keep the batch and retry with backoff so no byte
-    // already read from an agent is dropped while the condition may clear.
-    for (int attempt = 0;; ++attempt) {
-      results.clear();
-      committed.clear();
-      bytes = 0;
-      try {
-        SQLite::Transaction txn(*writer_db_, SQLite::TransactionBehavior::IMMEDIATE);
-        for (auto& item : batch) {
-          if (item.chunk) {
-            const LogChunk& c = *item.chunk;
+    CommitBatch(batch, results, committed);
+    size_t queued_bytes = 0;
+    for (auto& item : batch)
+      if (item.chunk) queued_bytes += item.chunk->data.size();  // committed, or given up at close
+    pending_bytes_.fetch_sub(queued_bytes, std::memory_order_relaxed);
+    commits_.fetch_add(1);
+    if (listener && !committed.empty()) listener(std::move(committed));
+    for (auto& [promise, st] : results) promise->set_value(st);
+    // After the waiters were answered: a checkpoint never delays a status change.
+    MaybeCheckpoint(pending_bytes_.load(std::memory_order_relaxed) >= (256u << 10));
+  }
+}
+
+namespace {
+
+// Failures that may clear by themselves or by the user's hand (space freed, device back, lock
+// released, file repaired): the batch is kept and retried. Others (a constraint, a bug) cannot
+// succeed by retrying.
+bool IsRetryable(int code) {
+  switch (code & 0xff) {
+    case SQLITE_FULL: case SQLITE_IOERR: case SQLITE_BUSY: case SQLITE_LOCKED: case SQLITE_NOMEM:
+    case SQLITE_CANTOPEN: case SQLITE_READONLY: case SQLITE_PROTOCOL: case SQLITE_CORRUPT: case SQLITE_NOTADB:
+      return true;
+    default:
+      return false;
+  }
+}
+
+std::string DescribeFailure(int code, const std::string& message) {
+  switch (code & 0xff) {
+    case SQLITE_FULL: return "disk full: " + message;
+    case SQLITE_IOERR: return "I/O error: " + message;
+    case SQLITE_BUSY: case SQLITE_LOCKED: return "locked by another process: " + message;
+    case SQLITE_CORRUPT: case SQLITE_NOTADB: return "damaged: " + message + " (run `agentmux doctor`)";
+    default: return message;
+  }
+}
+
+}  // namespace
+
+void Store::CommitBatch(std::deque<Item>& batch,
+                        std::vector<std::pair<std::shared_ptr<std::promise<Status>>, Status>>& results,
+                        std::vector<std::pair<std::string, int64_t>>& committed) {
+  Statement insert(*writer_db_,
+                   "INSERT INTO session_logs (session_id, seq, offset, ts, level, data, line_count) "
+                   "VALUES (?, ?, ?, ?, ?, ?, ?)");
+  int64_t backoff_ms = 50;
+  int64_t gave_up_at = 0;  // monotonic ms after which a closing store stops retrying
+  // isolate: each item under its own savepoint, so one that can never be stored (a constraint
+  // violation: a bug) is logged and left out instead of failing its whole batch forever.
+  bool isolate = false;
+  for (;;) {
+    results.clear();
+    committed.clear();
+    int failed_code = 0;
+    std::string failed_message;
+    try {
+      SQLite::Transaction txn(*writer_db_, SQLite::TransactionBehavior::IMMEDIATE);
+      for (auto& item : batch) {
+        if (item.skip) continue;
+        if (item.chunk) {
+          const LogChunk& c = *item.chunk;
+          if (isolate) writer_db_->exec("SAVEPOINT item");
+          try {
             insert.reset();
             insert.bind(1, c.session_id);
             insert.bind(2, c.seq);
@@ -461,52 +525,120 @@ void Store::WriterLoop() {
             insert.bind(6, c.data.data(), static_cast<int>(c.data.size()));
             insert.bind(7, c.line_count);
             insert.exec();
-            bytes += c.data.size();
-            if (!committed.empty() && committed.back().first == c.session_id)
-              committed.back().second = c.seq;
-            else
-              committed.emplace_back(c.session_id, c.seq);
-          } else if (item.txn) {
-            writer_db_->exec("SAVEPOINT item");
-            Status st = OkStatus();
-            try {
-              item.txn(*writer_db_);
-              writer_db_->exec("RELEASE item");
-            } catch (const std::exception& e) {
-              writer_db_->exec("ROLLBACK TO item");
-              writer_db_->exec("RELEASE item");
-              st = Error::Internal(e.what());
-            }
-            if (item.done) results.emplace_back(item.done, st);
-            else if (!st.ok()) spdlog::error("store: background write failed: {}", st.error().message);
+            if (isolate) writer_db_->exec("RELEASE item");
+          } catch (const SQLite::Exception& e) {
+            if (!isolate || IsRetryable(e.getErrorCode())) throw;
+            writer_db_->exec("ROLLBACK TO item");
+            writer_db_->exec("RELEASE item");
+            spdlog::error("store: log chunk {} of session {} ({} bytes) cannot be stored: {}", c.seq, c.session_id,
+                          c.data.size(), e.what());
+            item.skip = true;
+            continue;
           }
+          if (!committed.empty() && committed.back().first == c.session_id)
+            committed.back().second = c.seq;
+          else
+            committed.emplace_back(c.session_id, c.seq);
+        } else if (item.txn) {
+          writer_db_->exec("SAVEPOINT item");
+          Status st = OkStatus();
+          try {
+            item.txn(*writer_db_);
+            writer_db_->exec("RELEASE item");
+          } catch (const SQLite::Exception& e) {
+            // A full disk inside a transaction function fails the batch (retried), not the item.
+            if (IsRetryable(e.getErrorCode())) throw;
+            writer_db_->exec("ROLLBACK TO item");
+            writer_db_->exec("RELEASE item");
+            st = Error::Internal(e.what());
+          } catch (const std::exception& e) {
+            writer_db_->exec("ROLLBACK TO item");
+            writer_db_->exec("RELEASE item");
+            st = Error::Internal(e.what());
+          }
+          if (item.done) results.emplace_back(item.done, st);
+          else if (!st.ok()) spdlog::error("store: background write failed: {}", st.error().message);
+        } else if (item.done) {
+          results.emplace_back(item.done, OkStatus());  // Flush()
         }
-        txn.commit();
-        break;
-      } catch (const std::exception& e) {
-        if (attempt >= 50) {
-          spdlog::error("store: giving up on a batch of {} items after {} attempts: {}", batch.size(), attempt,
-                        e.what());
-          results.clear();
-          for (auto& item : batch)
-            if (item.done) results.emplace_back(item.done, Error::Internal(std::string("commit failed: ") + e.what()));
-          committed.clear();
-          break;
+      }
+      if (options_.commit_hook) options_.commit_hook(false);
+      txn.commit();
+      if (options_.commit_hook) options_.commit_hook(true);
+      if (!writable()) {
+        spdlog::info("store: writing again; the queued output and changes are committed");
+        SetHealth(true, "ok");
+      }
+      return;
+    } catch (const SQLite::Exception& e) {
+      failed_code = e.getErrorCode();
+      failed_message = e.what();
+    } catch (const std::exception& e) {
+      failed_code = SQLITE_ERROR;
+      failed_message = e.what();
+    }
+    if (!IsRetryable(failed_code) && !isolate) {
+      isolate = true;
+      continue;
+    }
+    // The transaction was rolled back: nothing of this attempt is stored. Waiters are answered
+    // now (their change is left out of the retries, so "error" means "not applied"); chunks and
+    // posted changes stay in the batch.
+    std::string health = DescribeFailure(failed_code, failed_message);
+    for (auto& item : batch) {
+      if (item.skip || !item.done) continue;
+      item.done->set_value(Error::Unavailable("store_unavailable", "the database cannot be written now (" + health +
+                                                                       "); nothing was changed"));
+      item.skip = true;
+    }
+    results.clear();
+    if (writable() || this->health() != health) {
+      spdlog::error("store: commit failed ({}); keeping {} queued items and retrying until it succeeds", health,
+                    batch.size());
+      SetHealth(false, health);
+    }
+    std::unique_lock lock(mu_);
+    if (stopping_) {
+      int64_t now = MonotonicMs();
+      if (gave_up_at == 0) gave_up_at = now + options_.close_retry_ms;
+      if (now >= gave_up_at) {
+        size_t chunks = 0, bytes = 0, writes = 0;
+        for (auto& item : batch) {
+          if (item.skip) continue;
+          if (item.chunk) ++chunks, bytes += item.chunk->data.size();
+          else if (item.txn) ++writes;
         }
-        spdlog::warn("store: commit failed ({}), retrying", e.what());
-        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        spdlog::error("store: closing while the database cannot be written ({}): {} log chunks ({} bytes) and {} "
+                      "changes are lost",
+                      health, chunks, bytes, writes);
+        committed.clear();
+        return;
       }
     }
-    size_t queued_bytes = 0;
-    for (auto& item : batch)
-      if (item.chunk) queued_bytes += item.chunk->data.size();
-    pending_bytes_.fetch_sub(queued_bytes, std::memory_order_relaxed);
-    commits_.fetch_add(1);
-    if (listener && !committed.empty()) listener(std::move(committed));
-    for (auto& [promise, st] : results) promise->set_value(st);
-    // After the waiters were answered: a checkpoint never delays a status change.
-    MaybeCheckpoint(pending_bytes_.load(std::memory_order_relaxed) >= (256u << 10));
+    cv_.wait_for(lock, std::chrono::milliseconds(backoff_ms));
+    backoff_ms = std::min<int64_t>(backoff_ms * 2, 1000);
   }
+}
+
+std::string Store::health() const {
+  std::lock_guard lock(health_mu_);
+  return health_;
+}
+
+void Store::SetHealth(bool writable, std::string health) {
+  std::function<void(bool, const std::string&)> listener;
+  {
+    std::lock_guard lock(health_mu_);
+    health_ = std::move(health);
+    writable_.store(writable);
+    listener = health_listener_;
+  }
+  if (listener) listener(writable, this->health());
+}
+
+void Store::SetHealthListener(std::function<void(bool writable, const std::string& health)> listener) {
+  std::lock_guard lock(health_mu_);
+  health_listener_ = std::move(listener);
 }
 
 void Store::InsertSession(Database& db, const SessionRecord& s) {
@@ -563,149 +695,187 @@ int64_t Store::InsertEvent(Database& db, const std::string& session_id, const st
   return db.getLastInsertRowid();
 }
 
+template <typename F>
+auto Store::Guarded(F&& read) -> decltype(read()) {
+  try {
+    return read();
+  } catch (const SQLite::Exception& e) {
+    int code = e.getErrorCode() & 0xff;
+    if (code != SQLITE_CORRUPT && code != SQLITE_NOTADB) throw;
+    // A read found damage that the check at open did not (or did not look for: the file was
+    // closed cleanly). Say so in health, and tell the caller what to do.
+    std::string problem = e.what();
+    if (integrity().rfind("failed", 0) != 0) {
+      spdlog::error("store: the database file is damaged ({}); run `agentmux doctor`", problem);
+      SetIntegrity("failed: " + problem);
+    }
+    throw StoreCorrupt("the database file is damaged (" + problem +
+                       "): stop the daemon and run `agentmux doctor --repair`, which "
+                       "backs the file up and recovers what it can");
+  }
+}
+
 Result<std::string> Store::ResolveId(const std::string& prefix) {
-  if (prefix.empty()) return Error::InvalidArgument("invalid_id", "a session id (or a unique prefix of one) is required");
-  for (char c : prefix) {
-    if (!std::isxdigit(static_cast<unsigned char>(c)) && c != '-')
-      return Error::NotFound("session_not_found", "no session has the id '" + prefix +
-                                                      "' (ids are hex; `agentmux ls` lists sessions)");
-  }
-  Statement q(*reader_db_, "SELECT id FROM sessions WHERE id >= ? AND id < ? ORDER BY id LIMIT 6");
-  std::string lower = prefix;
-  std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
-  q.bind(1, lower);
-  q.bind(2, lower + "\x7f");
-  std::vector<std::string> ids;
-  while (q.executeStep()) ids.push_back(q.getColumn(0).getString());
-  if (ids.empty())
-    return Error::NotFound("session_not_found",
-                           "no session has an id starting with '" + prefix + "' (`agentmux ls` lists sessions)");
-  if (ids.size() > 1) {
-    std::string list;
-    for (size_t i = 0; i < std::min<size_t>(ids.size(), 5); ++i) list += "\n  " + ids[i];
-    return Error::Conflict("ambiguous_id",
-                           "the prefix '" + prefix + "' matches several sessions; type more characters:" + list);
-  }
-  return ids.front();
+  return Guarded([&]() -> Result<std::string> {
+    if (prefix.empty()) return Error::InvalidArgument("invalid_id", "a session id (or a unique prefix of one) is required");
+    for (char c : prefix) {
+      if (!std::isxdigit(static_cast<unsigned char>(c)) && c != '-')
+        return Error::NotFound("session_not_found", "no session has the id '" + prefix +
+                                                        "' (ids are hex; `agentmux ls` lists sessions)");
+    }
+    Statement q(*reader_db_, "SELECT id FROM sessions WHERE id >= ? AND id < ? ORDER BY id LIMIT 6");
+    std::string lower = prefix;
+    std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
+    q.bind(1, lower);
+    q.bind(2, lower + "\x7f");
+    std::vector<std::string> ids;
+    while (q.executeStep()) ids.push_back(q.getColumn(0).getString());
+    if (ids.empty())
+      return Error::NotFound("session_not_found",
+                             "no session has an id starting with '" + prefix + "' (`agentmux ls` lists sessions)");
+    if (ids.size() > 1) {
+      std::string list;
+      for (size_t i = 0; i < std::min<size_t>(ids.size(), 5); ++i) list += "\n  " + ids[i];
+      return Error::Conflict("ambiguous_id",
+                             "the prefix '" + prefix + "' matches several sessions; type more characters:" + list);
+    }
+    return ids.front();
+  });
 }
 
 Result<SessionRecord> Store::GetSession(const std::string& id) {
-  Statement q(*reader_db_, std::string("SELECT ") + kSessionColumns + " FROM sessions WHERE id = ?");
-  q.bind(1, id);
-  if (!q.executeStep()) return Error::NotFound("session_not_found", "no session with id " + id);
-  SideTables side(*reader_db_);
-  return ReadSessionRow(side, q);
+  return Guarded([&]() -> Result<SessionRecord> {
+    Statement q(*reader_db_, std::string("SELECT ") + kSessionColumns + " FROM sessions WHERE id = ?");
+    q.bind(1, id);
+    if (!q.executeStep()) return Error::NotFound("session_not_found", "no session with id " + id);
+    SideTables side(*reader_db_);
+    return ReadSessionRow(side, q);
+  });
 }
 
 std::vector<SessionRecord> Store::ListSessions(const SessionFilter& f) {
-  std::string sql = std::string("SELECT ") + kSessionColumns + " FROM sessions WHERE 1=1";
-  std::vector<std::string> args;
-  if (f.status) sql += " AND status = ?", args.push_back(*f.status);
-  if (f.tool) sql += " AND tool = ?", args.push_back(*f.tool);
-  if (f.project) sql += " AND project_path = ?", args.push_back(*f.project);
-  if (f.before_id) sql += " AND id < ?", args.push_back(*f.before_id);
-  if (f.spec) {
-    // "028" finds sessions stored with "028-cli-ui" and the other way round.
-    sql += " AND id IN (SELECT session_id FROM session_specs WHERE spec_id = ? OR spec_id LIKE ? || '-%' OR ? LIKE spec_id || '-%')";
-    args.push_back(*f.spec);
-    args.push_back(*f.spec);
-    args.push_back(*f.spec);
-  }
-  sql += " ORDER BY id DESC LIMIT " + std::to_string(std::clamp(f.limit, 1, 10000));
-  Statement q(*reader_db_, sql);
-  for (size_t i = 0; i < args.size(); ++i) q.bind(static_cast<int>(i + 1), args[i]);
-  std::vector<SessionRecord> out;
-  SideTables side(*reader_db_);
-  while (q.executeStep()) out.push_back(ReadSessionRow(side, q));
-  return out;
+  return Guarded([&]() -> std::vector<SessionRecord> {
+    std::string sql = std::string("SELECT ") + kSessionColumns + " FROM sessions WHERE 1=1";
+    std::vector<std::string> args;
+    if (f.status) sql += " AND status = ?", args.push_back(*f.status);
+    if (f.tool) sql += " AND tool = ?", args.push_back(*f.tool);
+    if (f.project) sql += " AND project_path = ?", args.push_back(*f.project);
+    if (f.before_id) sql += " AND id < ?", args.push_back(*f.before_id);
+    if (f.spec) {
+      // "028" finds sessions stored with "028-cli-ui" and the other way round.
+      sql += " AND id IN (SELECT session_id FROM session_specs WHERE spec_id = ? OR spec_id LIKE ? || '-%' OR ? LIKE spec_id || '-%')";
+      args.push_back(*f.spec);
+      args.push_back(*f.spec);
+      args.push_back(*f.spec);
+    }
+    sql += " ORDER BY id DESC LIMIT " + std::to_string(std::clamp(f.limit, 1, 10000));
+    Statement q(*reader_db_, sql);
+    for (size_t i = 0; i < args.size(); ++i) q.bind(static_cast<int>(i + 1), args[i]);
+    std::vector<SessionRecord> out;
+    SideTables side(*reader_db_);
+    while (q.executeStep()) out.push_back(ReadSessionRow(side, q));
+    return out;
+  });
 }
 
 std::vector<std::string> Store::SessionIdsWithStatus(const std::vector<std::string>& statuses) {
-  std::vector<std::string> out;
-  for (const auto& s : statuses) {
-    Statement q(*reader_db_, "SELECT id FROM sessions WHERE status = ? ORDER BY id");
-    q.bind(1, s);
-    while (q.executeStep()) out.push_back(q.getColumn(0).getString());
-  }
-  return out;
+  return Guarded([&]() -> std::vector<std::string> {
+    std::vector<std::string> out;
+    for (const auto& s : statuses) {
+      Statement q(*reader_db_, "SELECT id FROM sessions WHERE status = ? ORDER BY id");
+      q.bind(1, s);
+      while (q.executeStep()) out.push_back(q.getColumn(0).getString());
+    }
+    return out;
+  });
 }
 
 std::vector<LogChunkPtr> Store::ReadLogs(const std::string& id, int64_t after_seq, size_t max_chunks,
                                          size_t max_bytes) {
-  Statement q(*reader_db_,
-              "SELECT seq, offset, ts, level, data, line_count FROM session_logs WHERE session_id = ? AND seq > ? "
-              "ORDER BY seq LIMIT ?");
-  q.bind(1, id);
-  q.bind(2, after_seq);
-  q.bind(3, static_cast<int64_t>(max_chunks));
-  std::vector<LogChunkPtr> out;
-  size_t bytes = 0;
-  while (q.executeStep()) {
-    auto c = std::make_shared<LogChunk>();
-    c->session_id = id;
-    c->seq = q.getColumn(0).getInt64();
-    c->offset = q.getColumn(1).getInt64();
-    c->ts = q.getColumn(2).getInt64();
-    c->level = q.getColumn(3).getString();
-    const auto& col = q.getColumn(4);
-    c->data.assign(static_cast<const char*>(col.getBlob()), static_cast<size_t>(col.getBytes()));
-    c->line_count = q.getColumn(5).getInt64();
-    bytes += c->data.size();
-    out.push_back(std::move(c));
-    if (bytes >= max_bytes) break;
-  }
-  return out;
+  return Guarded([&]() -> std::vector<LogChunkPtr> {
+    Statement q(*reader_db_,
+                "SELECT seq, offset, ts, level, data, line_count FROM session_logs WHERE session_id = ? AND seq > ? "
+                "ORDER BY seq LIMIT ?");
+    q.bind(1, id);
+    q.bind(2, after_seq);
+    q.bind(3, static_cast<int64_t>(max_chunks));
+    std::vector<LogChunkPtr> out;
+    size_t bytes = 0;
+    while (q.executeStep()) {
+      auto c = std::make_shared<LogChunk>();
+      c->session_id = id;
+      c->seq = q.getColumn(0).getInt64();
+      c->offset = q.getColumn(1).getInt64();
+      c->ts = q.getColumn(2).getInt64();
+      c->level = q.getColumn(3).getString();
+      const auto& col = q.getColumn(4);
+      c->data.assign(static_cast<const char*>(col.getBlob()), static_cast<size_t>(col.getBytes()));
+      c->line_count = q.getColumn(5).getInt64();
+      bytes += c->data.size();
+      out.push_back(std::move(c));
+      if (bytes >= max_bytes) break;
+    }
+    return out;
+  });
 }
 
 int64_t Store::TailStartSeq(const std::string& id, int64_t lines) {
-  Statement q(*reader_db_,
-              "SELECT seq, line_count, substr(data, -1) = x'0a' FROM session_logs WHERE session_id = ? ORDER BY seq DESC");
-  q.bind(1, id);
-  int64_t seen = 0;
-  int64_t seq = 1;
-  bool first = true;
-  while (q.executeStep()) {
-    seq = q.getColumn(0).getInt64();
-    int64_t n = q.getColumn(1).getInt64();
-    // A log that does not end in a newline has one more (partial) line.
-    if (first && q.getColumn(2).getInt() == 0) n += 1;
-    first = false;
-    seen += n;
-    // `lines` lines need `lines` newlines after the start point, plus the one ending the line before.
-    if (seen > lines) return seq;
-  }
-  return seq;
+  return Guarded([&]() -> int64_t {
+    Statement q(*reader_db_,
+                "SELECT seq, line_count, substr(data, -1) = x'0a' FROM session_logs WHERE session_id = ? ORDER BY seq DESC");
+    q.bind(1, id);
+    int64_t seen = 0;
+    int64_t seq = 1;
+    bool first = true;
+    while (q.executeStep()) {
+      seq = q.getColumn(0).getInt64();
+      int64_t n = q.getColumn(1).getInt64();
+      // A log that does not end in a newline has one more (partial) line.
+      if (first && q.getColumn(2).getInt() == 0) n += 1;
+      first = false;
+      seen += n;
+      // `lines` lines need `lines` newlines after the start point, plus the one ending the line before.
+      if (seen > lines) return seq;
+    }
+    return seq;
+  });
 }
 
 std::pair<int64_t, int64_t> Store::LogExtent(const std::string& id) {
-  Statement q(*reader_db_,
-              "SELECT COALESCE(MAX(seq), 0), COALESCE(MAX(offset + length(data)), 0) FROM session_logs WHERE session_id = ?");
-  q.bind(1, id);
-  q.executeStep();
-  return {q.getColumn(0).getInt64(), q.getColumn(1).getInt64()};
+  return Guarded([&]() -> std::pair<int64_t, int64_t> {
+    Statement q(*reader_db_,
+                "SELECT COALESCE(MAX(seq), 0), COALESCE(MAX(offset + length(data)), 0) FROM session_logs WHERE session_id = ?");
+    q.bind(1, id);
+    q.executeStep();
+    return {q.getColumn(0).getInt64(), q.getColumn(1).getInt64()};
+  });
 }
 
 std::vector<EventRecord> Store::ReadEvents(const std::string& id, int64_t after_id, int limit) {
-  Statement q(*reader_db_,
-              "SELECT id, event_type, data, timestamp FROM session_events WHERE session_id = ? AND id > ? ORDER BY id "
-              "LIMIT ?");
-  q.bind(1, id);
-  q.bind(2, after_id);
-  q.bind(3, limit);
-  std::vector<EventRecord> out;
-  while (q.executeStep()) {
-    EventRecord e;
-    e.id = q.getColumn(0).getInt64();
-    e.session_id = id;
-    e.type = q.getColumn(1).getString();
-    e.data = q.getColumn(2).isNull() ? nlohmann::json(nullptr)
-                                     : nlohmann::json::parse(q.getColumn(2).getString(), nullptr, false);
-    e.ts = ParseRfc3339(q.getColumn(3).getString()).value_or(0);
-    out.push_back(std::move(e));
-  }
-  return out;
+  return Guarded([&]() -> std::vector<EventRecord> {
+    Statement q(*reader_db_,
+                "SELECT id, event_type, data, timestamp FROM session_events WHERE session_id = ? AND id > ? ORDER BY id "
+                "LIMIT ?");
+    q.bind(1, id);
+    q.bind(2, after_id);
+    q.bind(3, limit);
+    std::vector<EventRecord> out;
+    while (q.executeStep()) {
+      EventRecord e;
+      e.id = q.getColumn(0).getInt64();
+      e.session_id = id;
+      e.type = q.getColumn(1).getString();
+      e.data = q.getColumn(2).isNull() ? nlohmann::json(nullptr)
+                                       : nlohmann::json::parse(q.getColumn(2).getString(), nullptr, false);
+      e.ts = ParseRfc3339(q.getColumn(3).getString()).value_or(0);
+      out.push_back(std::move(e));
+    }
+    return out;
+  });
 }
 
-int Store::schema_version() { return reader_db_->execAndGet("PRAGMA user_version").getInt(); }
+int Store::schema_version() {
+  return Guarded([&] { return reader_db_->execAndGet("PRAGMA user_version").getInt(); });
+}
 
 }  // namespace agentmux

@@ -23,6 +23,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <utility>
@@ -70,14 +71,30 @@ struct SessionFilter {
   int limit = 100;
 };
 
+// Thrown by the read functions when SQLite finds the file damaged (SQLITE_CORRUPT, SQLITE_NOTADB);
+// integrity() then says "failed: …". The API answers 503 store_corrupt with what to do.
+struct StoreCorrupt : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+struct StoreOptions {
+  std::string vfs;  // SQLite VFS name ("" = the default); tests use kFaultVfsName (fault_vfs.h)
+  // Test hook, called on the writer thread just before (`after` = false) and just after each
+  // commit: a test child process _exit()s here to play a crash at that point.
+  std::function<void(bool after)> commit_hook;
+  // How long the writer keeps retrying a failing commit after the Store was asked to close, before
+  // it gives the queued writes up (and logs what was lost). Until then it retries forever.
+  int64_t close_retry_ms = 3000;
+};
+
 class Store {
  public:
   // Opens (creating if needed) the database at `path` and migrates it to the current schema.
   // A seed-001-shaped database (sessions.spec_id, one log row per line) is converted in place,
   // in one transaction. When the last Store on this file did not close cleanly, PRAGMA
   // quick_check runs on a thread of its own (see integrity()). Errors: kInternal with SQLite's
-  // message (corrupt file, newer schema, I/O).
-  static Result<std::unique_ptr<Store>> Open(const std::string& path);
+  // message (corrupt file, newer schema, I/O) and a hint to run `agentmux doctor`.
+  static Result<std::unique_ptr<Store>> Open(const std::string& path, StoreOptions options = {});
   ~Store();  // commits everything queued, stops the writer thread, marks the file closed cleanly
 
   Store(const Store&) = delete;
@@ -85,16 +102,30 @@ class Store {
 
   // ---- writes (any thread) ----
   using Txn = std::function<void(SQLite::Database&)>;
+  // Failure model (issue 11): a queued chunk or posted write is never dropped. When a commit fails
+  // for a reason that can clear (disk full, I/O error, a locked or damaged file) the writer keeps
+  // the batch, marks the store unwritable (health()), and retries with backoff (50 ms → 1 s) until
+  // it commits; callers stop feeding it meanwhile (writable()). Only a Store closed while its disk
+  // is still failing gives up, after StoreOptions::close_retry_ms, and logs what it lost.
+
   // Queues a chunk for the next batch. Never blocks; callers apply backpressure with
-  // pending_log_bytes().
+  // pending_log_bytes() and writable().
   void AppendLog(LogChunkPtr chunk);
-  // Runs `txn` in the next batch and waits for the commit. Errors: what `txn` threw, or the commit's
-  // SQLite error (e.g. disk full).
+  // Runs `txn` in the next batch and waits for the commit. A Write that returns an error was not
+  // applied. Errors: what `txn` threw (kInternal); kUnavailable "store_unavailable" at once when the
+  // store is unwritable, or when the batch's commit failed (the change is then not applied).
   Status Write(Txn txn);
-  // Like Write() but returns at once; failures are logged.
+  // Like Write() but returns at once; the change is retried until committed (see above).
   void Post(Txn txn);
-  // Waits until everything queued before the call is committed.
+  // Waits until everything queued before the call is committed (returns at once when unwritable).
   void Flush();
+  // False while commits fail (disk full, I/O error); true again after the next successful commit.
+  bool writable() const { return writable_.load(std::memory_order_relaxed); }
+  // "ok", or why the store cannot write: "disk full: <SQLite's message>", "I/O error: …",
+  // "locked: …", "damaged: …". Any thread.
+  std::string health() const;
+  // Called on the writer thread whenever writable() changes, with the new value and health().
+  void SetHealthListener(std::function<void(bool writable, const std::string& health)> listener);
   // Bytes of log data queued and not yet committed.
   size_t pending_log_bytes() const { return pending_bytes_.load(std::memory_order_relaxed); }
   // Called on the writer thread after each commit with (session id, highest committed seq) pairs.
@@ -135,8 +166,17 @@ class Store {
  private:
   struct Item;
   explicit Store(std::unique_ptr<SQLite::Database> writer, std::unique_ptr<SQLite::Database> reader,
-                 std::string clean_marker);
+                 std::string clean_marker, StoreOptions options);
+  void SetHealth(bool writable, std::string health);
+  // Runs a read; a damaged file becomes StoreCorrupt (and integrity() "failed: …").
+  template <typename F>
+  auto Guarded(F&& read) -> decltype(read());
   void WriterLoop();
+  // Commits one batch, retrying as the failure model above says. Fills `results` (waiters to
+  // answer) and `committed` ((session, highest seq) stored).
+  void CommitBatch(std::deque<Item>& batch,
+                   std::vector<std::pair<std::shared_ptr<std::promise<Status>>, Status>>& results,
+                   std::vector<std::pair<std::string, int64_t>>& committed);
   void Enqueue(Item item);
   void SetIntegrity(std::string state);
   // Writer thread: asks the checkpointer thread for a PASSIVE checkpoint once the WAL holds
@@ -161,6 +201,11 @@ class Store {
   std::unique_ptr<SQLite::Database> checker_db_;  // quick_check's own connection
   std::thread checker_;
   std::atomic<bool> closing_{false};
+  StoreOptions options_;
+  std::atomic<bool> writable_{true};
+  mutable std::mutex health_mu_;
+  std::string health_ = "ok";
+  std::function<void(bool, const std::string&)> health_listener_;
   int wal_frames_ = 0;  // frames in the WAL after the last commit (writer thread)
   std::unique_ptr<SQLite::Database> checkpoint_db_;  // the checkpointer thread's connection
   std::thread checkpointer_;
