@@ -39,15 +39,58 @@ std::optional<std::string> StrParam(const std::map<std::string, std::string>& q,
   return it->second;
 }
 
-// Reads an optional field of type T; a present field of the wrong type is a 422.
+// A request body field of the wrong type: 400 bad_field naming the field and the type expected.
+struct FieldError : std::domain_error {
+  using std::domain_error::domain_error;
+};
+
+const char* TypeName(const json& v) {
+  switch (v.type()) {
+    case json::value_t::string: return "a string";
+    case json::value_t::boolean: return "a boolean";
+    case json::value_t::number_integer:
+    case json::value_t::number_unsigned: return "an integer";
+    case json::value_t::number_float: return "a number with a fraction";
+    case json::value_t::array: return "an array";
+    case json::value_t::object: return "an object";
+    default: return "null";
+  }
+}
+
+[[noreturn]] void WrongType(const char* key, const char* want, const json& got) {
+  throw FieldError(std::string("field '") + key + "' must be " + want + ", not " + TypeName(got));
+}
+
+// Reads an optional field of type T, strictly: no conversion between JSON types (a "yes" is not a
+// boolean, 1.5 is not an integer); null counts as absent. A present field of another type throws
+// FieldError.
 template <typename T>
 std::optional<T> Field(const json& body, const char* key) {
   auto it = body.find(key);
   if (it == body.end() || it->is_null()) return std::nullopt;
-  try {
-    return it->get<T>();
-  } catch (const json::exception&) {
-    throw std::domain_error(std::string("field '") + key + "' has the wrong type");
+  const json& v = *it;
+  if constexpr (std::is_same_v<T, bool>) {
+    if (!v.is_boolean()) WrongType(key, "a boolean (true or false)", v);
+    return v.get<bool>();
+  } else if constexpr (std::is_same_v<T, int64_t>) {
+    if (!v.is_number_integer() || (v.is_number_unsigned() && v.get<uint64_t>() > uint64_t(INT64_MAX)))
+      WrongType(key, "an integer", v);
+    return v.get<int64_t>();
+  } else if constexpr (std::is_same_v<T, std::string>) {
+    if (!v.is_string()) WrongType(key, "a string", v);
+    return v.get<std::string>();
+  } else if constexpr (std::is_same_v<T, std::vector<std::string>>) {
+    if (!v.is_array()) WrongType(key, "an array of strings", v);
+    for (const auto& e : v)
+      if (!e.is_string()) WrongType(key, "an array of strings", e);
+    return v.get<std::vector<std::string>>();
+  } else if constexpr (std::is_same_v<T, std::map<std::string, std::string>>) {
+    if (!v.is_object()) WrongType(key, "an object of strings", v);
+    for (const auto& [k, e] : v.items())
+      if (!e.is_string()) WrongType(key, "an object of strings", e);
+    return v.get<std::map<std::string, std::string>>();
+  } else {
+    static_assert(sizeof(T) == 0, "no reader for this field type");
   }
 }
 
@@ -78,7 +121,8 @@ Result<CreateRequest> ParseCreate(const json& body) {
     }
     req.cols = static_cast<unsigned short>(std::clamp<int64_t>(Field<int64_t>(body, "cols").value_or(0), 0, 1000));
     req.rows = static_cast<unsigned short>(std::clamp<int64_t>(Field<int64_t>(body, "rows").value_or(0), 0, 1000));
-  } catch (const std::domain_error& e) {
+    req.start_requested = Field<bool>(body, "start").value_or(false);
+  } catch (const FieldError& e) {
     return Error::InvalidArgument("bad_field", e.what());
   }
   return req;
@@ -124,7 +168,7 @@ std::string LogMessageText(const LogChunk& c) {
 int HttpStatusFor(const Error& e) {
   switch (e.kind) {
     case ErrorKind::kInvalidArgument:
-      return e.code == "bad_request" || e.code == "bad_json" ? 400 : 422;
+      return e.code == "bad_request" || e.code == "bad_json" || e.code == "bad_field" ? 400 : 422;
     case ErrorKind::kNotFound: return 404;
     case ErrorKind::kConflict: return 409;
     case ErrorKind::kUnavailable: return 503;
@@ -172,7 +216,10 @@ ApiResponse Api::Handle(const ApiRequest& req) {
                                 {"pid", ::getpid()}, {"uptime_ms", NowMs() - started_ms_},
                                 {"sessions_live", manager_.live_count()},
                                 {"schema_version", manager_.store().schema_version()},
-                                {"store_integrity", manager_.store().integrity()}});
+                                {"store_integrity", manager_.store().integrity()},
+                                // "ok", or why nothing can be written now ("disk full: …"): agents'
+                                // output is held back (not lost) until it clears.
+                                {"store", manager_.store().health()}});
     }
     if (parts.size() == 2 && parts[1] == "tools" && m == "GET") {
       json tools = json::array();
@@ -209,6 +256,8 @@ ApiResponse Api::Handle(const ApiRequest& req) {
         json list = json::array();
         for (const auto& s : rows) list.push_back(ToJson(s));
         json out = {{"sessions", list}, {"next_cursor", nullptr}};
+        // Clients show a banner while the store cannot write (issue 11: a full disk was silent).
+        if (!manager_.store().writable()) out["store"] = manager_.store().health();
         if (static_cast<int>(rows.size()) == f.limit) out["next_cursor"] = rows.back().id;
         return JsonResponse(200, out);
       }
@@ -217,7 +266,7 @@ ApiResponse Api::Handle(const ApiRequest& req) {
         if (!body.ok()) return ErrorResponse(body.error());
         auto create = ParseCreate(*body);
         if (!create.ok()) return ErrorResponse(create.error());
-        bool start = body->value("start", false);
+        bool start = create->start_requested;
         auto rec = manager_.Create(std::move(*create));
         if (!rec.ok()) return ErrorResponse(rec.error());
         if (start) {
@@ -254,9 +303,8 @@ ApiResponse Api::Handle(const ApiRequest& req) {
       if (action == "retry") {
         out = manager_.Retry(id);
       } else {
-        std::optional<std::string> prompt;
-        if (body->contains("prompt") && (*body)["prompt"].is_string()) prompt = (*body)["prompt"].get<std::string>();
-        std::string fallback = body->value("fallback", "none");
+        std::optional<std::string> prompt = Field<std::string>(*body, "prompt");
+        std::string fallback = Field<std::string>(*body, "fallback").value_or("none");
         if (fallback != "none" && fallback != "fresh")
           return ErrorResponse(Error::InvalidArgument("bad_fallback", "fallback is 'fresh' or 'none'"));
         out = manager_.Continue(id, prompt, fallback == "fresh");
@@ -272,8 +320,9 @@ ApiResponse Api::Handle(const ApiRequest& req) {
       if (action == "stop") {
         auto body = parse_body();
         if (!body.ok()) return ErrorResponse(body.error());
-        std::optional<int64_t> grace;
-        if (body->contains("grace_ms") && (*body)["grace_ms"].is_number_integer()) grace = (*body)["grace_ms"].get<int64_t>();
+        std::optional<int64_t> grace = Field<int64_t>(*body, "grace_ms");
+        if (grace && (*grace < 0 || *grace > 3'600'000))
+          return ErrorResponse(Error::InvalidArgument("bad_field", "field 'grace_ms' must be 0 to 3600000 (ms)"));
         out = manager_.Stop(id, grace);
       }
       if (!out.ok()) return ErrorResponse(out.error());
@@ -343,6 +392,10 @@ ApiResponse Api::Handle(const ApiRequest& req) {
     return not_found();
   } catch (const std::invalid_argument& e) {
     return ErrorResponse(BadRequest(e.what()));
+  } catch (const FieldError& e) {
+    return ErrorResponse(Error::InvalidArgument("bad_field", e.what()));
+  } catch (const StoreCorrupt& e) {
+    return ErrorResponse(Error::Unavailable("store_corrupt", e.what()));
   } catch (const std::exception& e) {
     return ErrorResponse(Error::Internal(e.what()));
   }

@@ -14,6 +14,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 #include "base/clock.h"
@@ -64,6 +65,14 @@ struct SessionManager::Live {
   double base_own_cost = 0, base_conv_cost = 0;
   std::string stderr_tail;
   std::string tmp_dir;  // private TMPDIR, removed at the end ("" = none)
+  // Finishing (see BeginFinish): decided once, then recorded — retried while the store cannot write.
+  std::vector<int> escaped;  // pids that had left the process group, killed at the end
+  bool final_ready = false;
+  SessionRecord final_rec;   // the ended session as it will be stored
+  std::string final_event;
+  nlohmann::json final_payload;
+  std::optional<std::string> lost_conversation;
+  std::unique_ptr<asio::steady_timer> finish_timer;
 };
 
 // Removes a private TMPDIR and what the agent left in it; failures are logged, never fatal.
@@ -109,10 +118,41 @@ static std::vector<int> KillEscapees(const std::string& id) {
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
     const std::string name = entry.path().filename().string();
-    if (name.empty() || name.find_first_not_of("0123456789") != std::string::npos) continue;
+    if (name.empty() || name.size() > 9 || name.find_first_not_of("0123456789") != std::string::npos) continue;
     int pid = std::stoi(name);
     if (pid == ::getpid() || !ProcessBelongsTo(pid, id)) continue;
     if (::kill(pid, SIGKILL) == 0) killed.push_back(pid);
+  }
+  return killed;
+}
+
+// The session id in /proc/<pid>/environ (AGENTMUX_SESSION_ID), or "".
+static std::string SessionOfProcess(int pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/environ", std::ios::binary);
+  if (!in) return "";
+  std::string env((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  static const std::string key = std::string("\0") + "AGENTMUX_SESSION_ID=";
+  size_t at = env.rfind("AGENTMUX_SESSION_ID=", 0) == 0 ? 0 : env.find(key);
+  if (at == std::string::npos) return "";
+  if (at > 0) ++at;
+  size_t start = at + key.size() - 1, end = env.find('\0', start);
+  return env.substr(start, end == std::string::npos ? std::string::npos : end - start);
+}
+
+// One /proc scan: SIGKILLs every process whose AGENTMUX_SESSION_ID is one of `ids` (what a dead
+// daemon's sessions left running). Returns the pids per session.
+static std::map<std::string, std::vector<int>> KillProcessesOf(const std::set<std::string>& ids) {
+  std::map<std::string, std::vector<int>> killed;
+  if (ids.empty()) return killed;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.empty() || name.size() > 9 || name.find_first_not_of("0123456789") != std::string::npos) continue;
+    int pid = std::stoi(name);
+    if (pid == ::getpid()) continue;
+    std::string sid = SessionOfProcess(pid);
+    if (sid.empty() || !ids.count(sid)) continue;
+    if (::kill(pid, SIGKILL) == 0) killed[sid].push_back(pid);
   }
   return killed;
 }
@@ -145,17 +185,10 @@ std::optional<int64_t> ParseDuration(const std::string& text) {
   else if (unit == "m") ms = value * 60'000;
   else if (unit == "h") ms = value * 3'600'000;
   else return std::nullopt;
-  if (ms <= 0 || ms > 30.0 * 24 * 3'600'000) return std::nullopt;
+  if (!(ms > 0) || ms > static_cast<double>(kMaxTimeoutMs)) return std::nullopt;
   return static_cast<int64_t>(ms);
 }
 
-bool IsSensitiveName(const std::string& name) {
-  std::string upper = name;
-  std::transform(upper.begin(), upper.end(), upper.begin(), ::toupper);
-  for (const char* word : {"KEY", "TOKEN", "SECRET", "PASSWORD"})
-    if (upper.find(word) != std::string::npos) return true;
-  return false;
-}
 
 SessionManager::SessionManager(asio::io_context& io, Store& store, const AdapterRegistry& adapters,
                                ManagerOptions options)
@@ -166,10 +199,16 @@ SessionManager::SessionManager(asio::io_context& io, Store& store, const Adapter
       if (alive.lock()) OnCommitted(std::move(committed));
     });
   });
+  store_.SetHealthListener([this, alive, &io](bool writable, const std::string& health) {
+    asio::post(io, [this, alive, writable, health] {
+      if (alive.lock()) OnStoreHealth(writable, health);
+    });
+  });
 }
 
 SessionManager::~SessionManager() {
   store_.SetCommitListener(nullptr);
+  store_.SetHealthListener(nullptr);
   watchers_.clear();
   *alive_ = false;
   if (!options_.kill_on_destroy) return;
@@ -333,18 +372,25 @@ Result<SessionRecord> SessionManager::Create(CreateRequest req) {
     return Error::InvalidArgument("unknown_tool", "unknown tool '" + req.tool + "' (available: " + names + ")");
   }
   if (req.project_path.empty()) return Error::InvalidArgument("bad_project_path", "project_path is required");
+  // What runs must be what is stored: exec() and the environment cannot carry a NUL byte, so a
+  // value holding one would silently be cut short.
+  auto has_nul = [](const std::string& v) { return v.find('\0') != std::string::npos; };
+  if (has_nul(req.project_path)) return Error::InvalidArgument("bad_project_path", "project_path contains a NUL byte");
+  for (const auto& arg : req.command)
+    if (has_nul(arg)) return Error::InvalidArgument("bad_command", "an argument of the command contains a NUL byte");
+  for (const auto& [k, v] : req.env)
+    if (has_nul(k) || has_nul(v))
+      return Error::InvalidArgument("bad_env", "environment variable '" + k.substr(0, k.find('\0')) +
+                                                   "' contains a NUL byte");
+  if (req.prompt && has_nul(*req.prompt)) return Error::InvalidArgument("bad_prompt", "the prompt contains a NUL byte");
   std::error_code ec;
   auto canonical = std::filesystem::canonical(req.project_path, ec);
   if (ec || !std::filesystem::is_directory(canonical, ec))
     return Error::InvalidArgument("bad_project_path",
                                   "project path '" + req.project_path + "' is not an existing directory");
-  std::vector<Spec> specs;
-  for (const auto& id : req.spec_ids) {
-    if (id.empty()) return Error::InvalidArgument("unknown_spec", "an empty spec id was given");
-    auto spec = ResolveSpec(canonical.string(), id);
-    if (!spec.ok()) return spec.error();
-    specs.push_back(std::move(*spec));
-  }
+  auto resolved = ResolveSpecs(canonical.string(), req.spec_ids);
+  if (!resolved.ok()) return resolved.error();
+  std::vector<Spec> specs = std::move(*resolved);
   for (size_t i = 0; i < req.spec_ids.size(); ++i)
     for (size_t j = 0; j < i; ++j)
       if (specs[i].id == specs[j].id)
@@ -366,8 +412,11 @@ Result<SessionRecord> SessionManager::Create(CreateRequest req) {
   rec.context = req.resume_conversation ? ComposeContext({}, rec.prompt) : ComposeContext(specs, rec.prompt);
   if (req.resume_conversation) rec.metadata["resume_conversation"] = *req.resume_conversation;
   if (req.fallback_fresh) rec.metadata["fallback"] = "fresh";
+  if (req.start_requested) rec.metadata["start_requested"] = "1";
   if (req.timeout_ms) {
-    if (*req.timeout_ms <= 0) return Error::InvalidArgument("bad_timeout", "timeout must be positive");
+    if (*req.timeout_ms <= 0 || *req.timeout_ms > kMaxTimeoutMs)
+      return Error::InvalidArgument("bad_timeout", "timeout must be positive and at most 30 days (" +
+                                                       std::to_string(kMaxTimeoutMs) + " ms)");
     rec.metadata["timeout_ms"] = std::to_string(*req.timeout_ms);
   }
   for (const auto& [k, v] : req.env) {
@@ -482,6 +531,14 @@ Result<SessionRecord> SessionManager::Launch(SessionRecord rec, SessionAction ac
 
   auto live = std::make_unique<Live>();
   live->pid = proc->pid;
+  // A resumed session appends to its log: sequence numbers and offsets go on from what is stored
+  // (issue 11: starting again at 1 hit UNIQUE(session_id, seq) 301 times and stalled the writer).
+  {
+    auto [stored_seq, stored_bytes] = store_.LogExtent(rec.id);
+    live->next_seq = std::max(rec.log_seq, stored_seq) + 1;
+    live->offset = std::max(rec.log_bytes, stored_bytes);
+    live->committed_seq = live->next_seq - 1;
+  }
   live->started_mono = MonotonicMs();
   live->tmp_dir = tmp_dir;
   live->parser = adapter->NewParser(rec, env);
@@ -607,6 +664,7 @@ Result<SessionRecord> SessionManager::Continue(const std::string& id_or_prefix, 
   req.prompt = prompt && !prompt->empty() ? *prompt : std::string("Continue.");
   req.resume_conversation = parent->agent_session_id;
   req.fallback_fresh = fallback_fresh;
+  req.start_requested = true;
   auto rec = Create(std::move(req));
   if (!rec.ok()) return rec.error();
   auto started = Start(rec->id);
@@ -621,7 +679,9 @@ Result<SessionRecord> SessionManager::Retry(const std::string& id_or_prefix) {
       parent->status != SessionStatus::kInterrupted && parent->status != SessionStatus::kCompleted)
     return Error::Conflict("illegal_transition", "cannot retry a " + std::string(ToString(parent->status)) +
                                                      " session; it has not ended");
-  auto rec = Create(RequestLike(*parent));
+  CreateRequest req = RequestLike(*parent);
+  req.start_requested = true;
+  auto rec = Create(std::move(req));
   if (!rec.ok()) return rec.error();
   auto started = Start(rec->id);
   if (!started.ok()) (void)Delete(rec->id);
@@ -666,15 +726,29 @@ void SessionManager::HandleLostConversation(const SessionRecord& rec, const std:
   Broadcast(id, [&](SessionObserver* o) { o->OnEvent(e); });
 }
 
+// Why `action` cannot apply to a session this daemon runs no process for: the state machine's
+// refusal, or — for a record the store says is running or paused (left by an earlier daemon) —
+// that there is no process to act on.
+static Error NotLiveError(const SessionRecord& rec, SessionAction action) {
+  auto t = Transition(rec.status, action);
+  if (!t.ok()) return t.error();
+  return Error::Conflict("session_not_running",
+                         "no process is running for session " + rec.id + " although it is marked " +
+                             std::string(ToString(rec.status)) + " (an earlier daemon left it so); `agentmux stop " +
+                             rec.id.substr(0, 13) + "` marks it ended");
+}
+
 Result<SessionRecord> SessionManager::Pause(const std::string& id_or_prefix) {
   auto got = Get(id_or_prefix);
   if (!got.ok()) return got.error();
   auto it = live_.find(got->id);
-  if (it == live_.end()) return Transition(got->status, SessionAction::kPause).error();
+  if (it == live_.end()) return NotLiveError(*got, SessionAction::kPause);
   Live& live = *it->second;
   if (auto t = Transition(live.rec.status, SessionAction::kPause); !t.ok()) return t.error();
   SignalGroup(live, SIGSTOP);
-  return ApplyTransition(live.rec, SessionAction::kPause, "paused", {{"signal", "SIGSTOP"}});
+  auto paused = ApplyTransition(live.rec, SessionAction::kPause, "paused", {{"signal", "SIGSTOP"}});
+  if (!paused.ok()) SignalGroup(live, SIGCONT);  // not recorded: leave it running as it says
+  return paused;
 }
 
 Result<SessionRecord> SessionManager::Resume(const std::string& id_or_prefix) {
@@ -682,7 +756,7 @@ Result<SessionRecord> SessionManager::Resume(const std::string& id_or_prefix) {
   if (!got.ok()) return got.error();
   auto it = live_.find(got->id);
   if (it == live_.end()) {
-    if (got->status != SessionStatus::kInterrupted) return Transition(got->status, SessionAction::kResume).error();
+    if (got->status != SessionStatus::kInterrupted) return NotLiveError(*got, SessionAction::kResume);
     const Adapter* adapter = adapters_.Find(got->tool);
     if (!adapter || !adapter->SupportsResume() || !got->agent_session_id)
       return Error::Conflict("no_conversation",
@@ -699,9 +773,14 @@ Result<SessionRecord> SessionManager::Resume(const std::string& id_or_prefix) {
     return Launch(std::move(rec), SessionAction::kResume, "resumed_conversation");
   }
   Live& live = *it->second;
-  if (live.rec.status != SessionStatus::kPaused) return Transition(live.rec.status, SessionAction::kResume).error();
+  if (live.rec.status != SessionStatus::kPaused) {
+    auto t = Transition(live.rec.status, SessionAction::kResume);
+    return t.ok() ? Error::Conflict("illegal_transition", "session " + live.rec.id + " is not paused") : t.error();
+  }
   SignalGroup(live, SIGCONT);
-  return ApplyTransition(live.rec, SessionAction::kResume, "resumed", {{"signal", "SIGCONT"}});
+  auto resumed = ApplyTransition(live.rec, SessionAction::kResume, "resumed", {{"signal", "SIGCONT"}});
+  if (!resumed.ok()) SignalGroup(live, SIGSTOP);
+  return resumed;
 }
 
 void SessionManager::SignalGroup(Live& live, int sig) {
@@ -722,6 +801,15 @@ Result<SessionRecord> SessionManager::Stop(const std::string& id_or_prefix, std:
     if (rec.status == SessionStatus::kPending) {
       rec.ended_at = NowMs();
       return ApplyTransition(rec, SessionAction::kStop, "cancelled", {{"reason", "stopped before it started"}});
+    }
+    if (rec.status == SessionStatus::kRunning || rec.status == SessionStatus::kPaused) {
+      // Marked running, but no process of this daemon's: a record an earlier daemon left (issue
+      // 11: `stop` used to fail with HTTP 500 here and `rm` refused it forever).
+      rec.pid.reset();
+      rec.ended_at = NowMs();
+      rec.error = "stopped: no process was running for it";
+      return ApplyTransition(rec, SessionAction::kStop, "cancelled",
+                             {{"reason", "no process was running for this session (left by an earlier daemon)"}});
     }
     return Transition(rec.status, SessionAction::kStop).error();
   }
@@ -806,10 +894,13 @@ Status SessionManager::Resize(const std::string& id, unsigned short cols, unsign
 // Output
 
 void SessionManager::StartRead(Live& live, Output& out) {
-  // Backpressure: only the log writer may slow an agent. When the store queue is full, wait.
-  if (store_.pending_log_bytes() > options_.max_pending_log_bytes) {
+  // Backpressure: only the log writer may slow an agent. When the store queue is full, or the store
+  // cannot write at all (disk full), wait: the agent blocks on a full PTY or pipe, as it would
+  // under a slow terminal, and no byte is read that could not be kept.
+  bool unwritable = !store_.writable();
+  if (unwritable || store_.pending_log_bytes() > options_.max_pending_log_bytes) {
     if (!live.backoff_timer) live.backoff_timer = std::make_unique<asio::steady_timer>(io_);
-    live.backoff_timer->expires_after(std::chrono::milliseconds(5));
+    live.backoff_timer->expires_after(std::chrono::milliseconds(unwritable ? 50 : 5));
     std::string sid = live.rec.id;
     Output* o = &out;
     live.backoff_timer->async_wait([this, sid, o](const boost::system::error_code& ec) {
@@ -899,10 +990,29 @@ void SessionManager::EmitChunk(Live& live, const std::string& level, std::string
     if (live.stderr_tail.size() > 8192) live.stderr_tail.erase(0, live.stderr_tail.size() - 8192);
   }
   if (live.parser && level != "stderr") {
-    bool changed = live.parser->Feed(ptr->data);
-    DrainAgentEvents(live);
-    if (changed) ApplyReport(live);
+    try {
+      bool changed = live.parser->Feed(ptr->data);
+      DrainAgentEvents(live);
+      if (changed) ApplyReport(live);
+    } catch (const std::exception& e) {
+      ParserFailed(live, e.what());
+    }
   }
+}
+
+// Last line of defence for agent output (untrusted input): a parser that throws despite its own
+// guards stops reading this session's structured output; the log keeps every byte, the session
+// and every other session go on, and its events say why.
+void SessionManager::ParserFailed(Live& live, const std::string& what) {
+  spdlog::error("session {}: the {} output parser failed ({}); its output is still stored", live.rec.id, live.rec.tool,
+                what);
+  live.parser.reset();
+  int64_t now = NowMs();
+  std::string sid = live.rec.id;
+  nlohmann::json payload = {{"message", "agentmux stopped reading the agent's structured output: " + what}};
+  store_.Post([sid, payload, now](SQLite::Database& db) { Store::InsertEvent(db, sid, "parse_error", payload, now); });
+  EventRecord e{0, sid, "parse_error", payload, now};
+  Broadcast(sid, [&](SessionObserver* o) { o->OnEvent(e); });
 }
 
 // Stores the parser's normalised events (turns, tool calls, errors) behind the chunks already
@@ -1020,7 +1130,7 @@ void SessionManager::MaybeFinish(Live& live) {
   if (!live.exit || live.finishing) return;
   bool all_closed = std::all_of(live.outputs.begin(), live.outputs.end(), [](const auto& o) { return !o->open; });
   if (all_closed) {
-    Finish(live);
+    BeginFinish(live);
     return;
   }
   // The leader is gone but something (a grandchild) still holds the terminal or pipe: give it a
@@ -1048,17 +1158,37 @@ void SessionManager::MaybeFinish(Live& live) {
   });
 }
 
-void SessionManager::Finish(Live& live) {
+void SessionManager::BeginFinish(Live& live) {
   live.finishing = true;
   if (live.parser) {
-    bool changed = live.parser->Finish();
-    DrainAgentEvents(live);
-    if (changed) ApplyReport(live);
+    try {
+      bool changed = live.parser->Finish();
+      DrainAgentEvents(live);
+      if (changed) ApplyReport(live);
+    } catch (const std::exception& e) {
+      ParserFailed(live, e.what());
+    }
   }
-  // A stopped session leaves no process behind, and an agent none that escaped its group; a
-  // shell session that ended by itself may leave a daemon it started on purpose.
-  std::vector<int> escaped;
-  if (live.stop_requested || live.rec.tool != "shell") escaped = KillEscapees(live.rec.id);
+  // A session leaves no process behind, including processes that left its process group (setsid:
+  // e.g. the Codex TUI's app-server daemon), found by AGENTMUX_SESSION_ID in their environment.
+  // Scanning /proc takes a while with many processes: off the loop.
+  std::string sid = live.rec.id;
+  std::weak_ptr<bool> alive = alive_;
+  asio::post(blocking_, [this, alive, sid] {
+    auto escaped = KillEscapees(sid);
+    asio::post(io_, [this, alive, sid, escaped = std::move(escaped)]() mutable {
+      if (!alive.lock()) return;
+      auto it = live_.find(sid);
+      if (it == live_.end()) return;
+      it->second->escaped = std::move(escaped);
+      DecideFinish(*it->second);
+      Finish(*it->second);
+    });
+  });
+}
+
+void SessionManager::DecideFinish(Live& live) {
+  const std::vector<int>& escaped = live.escaped;
   if (!escaped.empty()) spdlog::info("session {}: killed {} process(es) that left its process group", live.rec.id, escaped.size());
   if (!live.tmp_dir.empty()) RemoveTree(live.tmp_dir);
   SessionRecord& rec = live.rec;
@@ -1118,52 +1248,80 @@ void SessionManager::Finish(Live& live) {
   if (!escaped.empty()) payload["killed_escaped_pids"] = escaped;
   if (rec.usage) payload["token_count"] = rec.usage->total();
   if (rec.cost_usd) payload["cost_usd"] = *rec.cost_usd;
-  int64_t chunks = rec.log_seq, bytes = rec.log_bytes;
   // A paused session that died goes running|paused → failed directly (allowed by the machine).
-  std::string id = rec.id;
-  {
-    // output_closed first, in the same batch as the final status; both after the last chunk.
-    SessionRecord snapshot = rec;
-    auto next = Transition(rec.status, action);
-    if (!next.ok()) {
-      spdlog::error("session {}: {}", id, next.error().message);
-      next = SessionStatus::kFailed;
-    }
-    snapshot.status = *next;
-    snapshot.updated_at = NowMs();
-    payload["from"] = ToString(rec.status);
-    payload["to"] = ToString(snapshot.status);
-    int64_t first_event = 0;
-    Status st = store_.Write([&](SQLite::Database& db) {
-      first_event = Store::InsertEvent(db, id, "output_closed", {{"chunks", chunks}, {"bytes", bytes}}, snapshot.updated_at);
-      Store::UpdateSession(db, snapshot);
-      Store::InsertEvent(db, id, event_type, payload, snapshot.updated_at);
-    });
-    if (!st.ok()) spdlog::error("session {}: could not record its end: {}", id, st.error().message);
-    rec = snapshot;
-    spdlog::info("session {} {}: exit {} signal {} ({} bytes)", id, ToString(rec.status),
-                 exit.exit_code.value_or(-1), rec.signal.value_or("-"), bytes);
-    SessionRecord copy = rec;
-    auto node = live_.extract(id);  // keep Live alive until the end of this scope
-    NotifyStatus(copy);
-    BroadcastEvents(id, first_event - 1);
-    if (lost_conversation) HandleLostConversation(copy, *lost_conversation);
+  SessionRecord snapshot = rec;
+  auto next = Transition(rec.status, action);
+  if (!next.ok()) {
+    spdlog::error("session {}: {}", rec.id, next.error().message);
+    next = SessionStatus::kFailed;
   }
+  snapshot.status = *next;
+  payload["from"] = ToString(rec.status);
+  payload["to"] = ToString(snapshot.status);
+  live.final_rec = std::move(snapshot);
+  live.final_event = event_type;
+  live.final_payload = std::move(payload);
+  live.lost_conversation = std::move(lost_conversation);
+  live.final_ready = true;
+}
+
+// Records the end decided by DecideFinish: output_closed and the final status in one batch, both
+// after the last chunk. While the store cannot write (disk full) the session stays as it is and
+// this runs again; it never ends claiming more output than is stored.
+void SessionManager::Finish(Live& live) {
+  const std::string id = live.rec.id;
+  auto retry_later = [this, &live, id] {
+    if (!live.finish_timer) live.finish_timer = std::make_unique<asio::steady_timer>(io_);
+    live.finish_timer->expires_after(std::chrono::milliseconds(250));
+    live.finish_timer->async_wait([this, id](const boost::system::error_code& ec) {
+      if (ec) return;
+      auto it = live_.find(id);
+      if (it != live_.end()) Finish(*it->second);
+    });
+  };
+  if (!store_.writable()) return retry_later();
+  SessionRecord snapshot = live.final_rec;
+  snapshot.updated_at = NowMs();
+  int64_t chunks = snapshot.log_seq, bytes = snapshot.log_bytes;
+  int64_t first_event = 0;
+  Status st = store_.Write([&](SQLite::Database& db) {
+    first_event = Store::InsertEvent(db, id, "output_closed", {{"chunks", chunks}, {"bytes", bytes}}, snapshot.updated_at);
+    Store::UpdateSession(db, snapshot);
+    Store::InsertEvent(db, id, live.final_event, live.final_payload, snapshot.updated_at);
+  });
+  if (!st.ok()) {
+    if (st.error().code == "store_unavailable") return retry_later();
+    spdlog::error("session {}: could not record its end: {}", id, st.error().message);
+  }
+  const ExitStatus& exit = *live.exit;
+  spdlog::info("session {} {}: exit {} signal {} ({} bytes)", id, ToString(snapshot.status),
+               exit.exit_code.value_or(-1), snapshot.signal.value_or("-"), bytes);
+  std::optional<std::string> lost_conversation = live.lost_conversation;
+  SessionRecord copy = snapshot;
+  auto node = live_.extract(id);  // keep Live alive until the end of this scope
+  NotifyStatus(copy);
+  BroadcastEvents(id, first_event - 1);
+  if (lost_conversation) HandleLostConversation(copy, *lost_conversation);
 }
 
 // ---------------------------------------------------------------------------------------------
 // Recovery and shutdown
 
 void SessionManager::Recover() {
-  for (const auto& id : store_.SessionIdsWithStatus({"running", "paused"})) {
+  std::vector<std::string> left;
+  for (const auto& id : store_.SessionIdsWithStatus({"running", "paused"}))
+    if (!live_.count(id)) left.push_back(id);
+  // One /proc scan ends everything the dead daemon's sessions still run — their process groups and
+  // processes that left them (setsid) — which nobody can watch any more.
+  std::set<std::string> ids(left.begin(), left.end());
+  auto killed = KillProcessesOf(ids);
+  bool retry = false;
+  for (const auto& id : left) {
     auto rec = store_.GetSession(id);
     if (!rec.ok()) continue;
     nlohmann::json payload = {{"reason", "the daemon that ran this session stopped unexpectedly"}};
-    if (rec->pid && ProcessBelongsTo(*rec->pid, id)) {
-      // An orphan we can no longer watch: end it rather than let it run unobserved.
-      ::kill(-*rec->pid, SIGKILL);
-      payload["killed_orphan_pid"] = *rec->pid;
-    }
+    if (rec->pid && ProcessBelongsTo(*rec->pid, id)) ::kill(-*rec->pid, SIGKILL);
+    if (auto it = killed.find(id); it != killed.end()) payload["killed_pids"] = it->second;
     auto [seq, bytes] = store_.LogExtent(id);
     rec->log_seq = seq;
     rec->log_bytes = bytes;
@@ -1171,7 +1329,57 @@ void SessionManager::Recover() {
     rec->ended_at = NowMs();
     rec->error = "interrupted: the daemon stopped while the session ran";
     auto st = ApplyTransition(*rec, SessionAction::kInterrupt, "interrupted", payload);
-    if (st.ok()) spdlog::warn("session {} was left {} by a previous daemon; marked interrupted", id, "running");
+    if (st.ok()) spdlog::warn("session {} was left running by a previous daemon; marked interrupted", id);
+    else retry = true;
+  }
+  // A create-and-start that a crash cut between its two steps left a session pending that nobody
+  // will start: end it, saying why.
+  for (const auto& id : store_.SessionIdsWithStatus({"pending"})) {
+    if (live_.count(id)) continue;
+    auto rec = store_.GetSession(id);
+    if (!rec.ok() || !rec->metadata.count("start_requested")) continue;
+    rec->ended_at = NowMs();
+    rec->error = "the daemon stopped before this session could start";
+    auto st = ApplyTransition(*rec, SessionAction::kStop, "cancelled",
+                              {{"reason", "the daemon stopped before this session could start"}});
+    if (st.ok()) spdlog::warn("session {} was created to start but never started; marked cancelled", id);
+    else retry = true;
+  }
+  if (!retry) return;
+  // The store cannot write yet (a daemon started on a full disk): try again until it can.
+  spdlog::error("recovery could not record every session's state ({}); retrying", store_.health());
+  auto timer = std::make_shared<asio::steady_timer>(io_, std::chrono::seconds(1));
+  std::weak_ptr<bool> alive = alive_;
+  timer->async_wait([this, alive, timer](const boost::system::error_code& ec) {
+    if (!ec && alive.lock()) Recover();
+  });
+}
+
+void SessionManager::OnStoreHealth(bool writable, const std::string& health) {
+  int64_t now = NowMs();
+  if (!writable) {
+    if (store_stalled_since_) return;
+    store_stalled_since_ = now;
+    store_stall_reason_ = health;
+    spdlog::error("the store cannot write ({}): reading agents' output is paused until it can; nothing is lost",
+                  health);
+    for (auto& [id, live] : live_) {
+      EventRecord e{0, id, "store_unavailable", {{"reason", health}}, now};
+      Broadcast(id, [&](SessionObserver* o) { o->OnEvent(e); });
+    }
+    return;
+  }
+  if (!store_stalled_since_) return;
+  nlohmann::json payload = {{"reason", store_stall_reason_}, {"stalled_ms", now - *store_stalled_since_},
+                            {"from", Rfc3339(*store_stalled_since_)}, {"to", Rfc3339(now)}};
+  spdlog::info("the store writes again after {} ms; agents' output is read again", now - *store_stalled_since_);
+  store_stalled_since_.reset();
+  // Each live session's history says its output was held back while the disk was full.
+  for (auto& [id, live] : live_) {
+    std::string sid = id;
+    store_.Post([sid, payload, now](SQLite::Database& db) { Store::InsertEvent(db, sid, "store_stalled", payload, now); });
+    EventRecord e{0, sid, "store_stalled", payload, now};
+    Broadcast(sid, [&](SessionObserver* o) { o->OnEvent(e); });
   }
 }
 

@@ -15,6 +15,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <map>
 #include <memory>
 #include <optional>
@@ -44,6 +45,9 @@ struct CreateRequest {
   // Continue(); with it, the context delivered is the prompt alone.
   std::optional<std::string> resume_conversation;
   bool fallback_fresh = false;           // if the agent no longer knows the conversation, start afresh
+  // Created to be started at once (create-and-start): recovery cancels it if a crash cut the two
+  // apart (metadata start_requested).
+  bool start_requested = false;
 };
 
 // Receives a session's output, status changes and events, on the loop thread. Observers must
@@ -76,7 +80,10 @@ class SessionManager {
   ~SessionManager();
 
   // Marks sessions a dead daemon left running or paused as interrupted (with an event), after
-  // making sure their processes (matched by AGENTMUX_SESSION_ID) are gone. Call once at start.
+  // killing their processes — process groups and setsid escapees alike, matched by
+  // AGENTMUX_SESSION_ID in one /proc scan; cancels pending sessions whose create-and-start a crash
+  // cut short (metadata start_requested). Call once at start; when the store cannot write yet it
+  // retries every second until it can.
   void Recover();
   // Starts reaping children (SIGCHLD on the loop). Call once before the first Start().
   void Run();
@@ -158,7 +165,13 @@ class SessionManager {
   void OnChildExit(pid_t pid, int wait_status);
   void ReapChildren();
   void MaybeFinish(Live& live);
-  void Finish(Live& live);
+  // The process is gone and its output drained: kill what left its group (off the loop), then
+  // DecideFinish + Finish.
+  void BeginFinish(Live& live);
+  void DecideFinish(Live& live);  // the final status, event and payload, once
+  void Finish(Live& live);        // records them; retried while the store cannot write
+  void ParserFailed(Live& live, const std::string& what);
+  void OnStoreHealth(bool writable, const std::string& health);
   void DrainAgentEvents(Live& live);
   void ApplyReport(Live& live);
   void SignalGroup(Live& live, int sig);
@@ -180,14 +193,20 @@ class SessionManager {
   void NotifyStatus(const SessionRecord& rec);
   // Sensitive --env values (names like *KEY*, *TOKEN*): never stored, kept for the daemon's life.
   std::map<std::string, std::map<std::string, std::string>> secret_env_;
+  std::optional<int64_t> store_stalled_since_;  // ms since epoch: the store became unwritable
+  std::string store_stall_reason_;
+  // Blocking work kept off the loop (the /proc scan at a session's end).
+  boost::asio::thread_pool blocking_{1};
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 
-// "90s", "5m", "1.5h", "1500ms", "30" (seconds) → milliseconds; nullopt when malformed or ≤ 0.
+// The longest --timeout / timeout_ms accepted: 30 days.
+inline constexpr int64_t kMaxTimeoutMs = 30LL * 24 * 3'600'000;
+
+// "90s", "5m", "1.5h", "1500ms", "30" (seconds) → milliseconds; nullopt when malformed, ≤ 0 or
+// over kMaxTimeoutMs.
 std::optional<int64_t> ParseDuration(const std::string& text);
 std::string FormatDuration(int64_t ms);
 
-// True for variable names that look like secrets: *KEY*, *TOKEN*, *SECRET*, *PASSWORD* (any case).
-bool IsSensitiveName(const std::string& name);
 
 }  // namespace agentmux

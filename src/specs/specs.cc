@@ -1,6 +1,8 @@
 #include "specs/specs.h"
 
 #include <algorithm>
+#include <cstdint>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -51,6 +53,18 @@ std::string NumberPart(const std::string& id) {
   return id.substr(0, n);
 }
 
+// "028" → "28", "000" → "0": numbers compared as text, so no id overflows a long.
+std::string Canonical(const std::string& num) {
+  size_t i = num.find_first_not_of('0');
+  return i == std::string::npos ? "0" : num.substr(i);
+}
+
+// A distance between two numbers of at most 15 digits (else "far").
+size_t NumberDistance(const std::string& a, const std::string& b) {
+  if (a.size() > 15 || b.size() > 15) return SIZE_MAX / 2;
+  return static_cast<size_t>(std::llabs(std::stoll(a) - std::stoll(b)));
+}
+
 }  // namespace
 
 size_t EditDistance(const std::string& a, const std::string& b) {
@@ -92,7 +106,30 @@ std::vector<Spec> ListSpecs(const std::string& project_path) {
 }
 
 Result<Spec> ResolveSpec(const std::string& project_path, const std::string& id) {
+  return ResolveSpecIn(ListSpecs(project_path), project_path, id);
+}
+
+Result<std::vector<Spec>> ResolveSpecs(const std::string& project_path, const std::vector<std::string>& ids) {
+  if (ids.size() > kMaxSpecsPerSession)
+    return Error::InvalidArgument("too_many_specs", std::to_string(ids.size()) + " specs given; a session takes at most " +
+                                                        std::to_string(kMaxSpecsPerSession));
+  std::vector<Spec> out;
+  if (ids.empty()) return out;
   auto specs = ListSpecs(project_path);
+  for (const auto& id : ids) {
+    if (id.empty()) return Error::InvalidArgument("unknown_spec", "an empty spec id was given");
+    if (id.size() > kMaxSpecIdBytes)
+      return Error::InvalidArgument("unknown_spec", "a spec id of " + std::to_string(id.size()) +
+                                                        " bytes was given; spec ids are at most " +
+                                                        std::to_string(kMaxSpecIdBytes) + " bytes");
+    auto spec = ResolveSpecIn(specs, project_path, id);
+    if (!spec.ok()) return spec.error();
+    out.push_back(std::move(*spec));
+  }
+  return out;
+}
+
+Result<Spec> ResolveSpecIn(const std::vector<Spec>& specs, const std::string& project_path, const std::string& id) {
   if (specs.empty()) {
     return Error::InvalidArgument("unknown_spec", "spec '" + id + "' not found: " + project_path +
                                                       " has no specs/ directory with LeanSpec specs "
@@ -103,10 +140,10 @@ Result<Spec> ResolveSpec(const std::string& project_path, const std::string& id)
   std::vector<const Spec*> matches;
   std::string want_num = NumberPart(id);
   if (!want_num.empty() && want_num == id) {
-    long want = std::stol(want_num);
+    std::string want = Canonical(want_num);
     for (const auto& s : specs) {
       std::string num = NumberPart(s.id);
-      if (!num.empty() && std::stol(num) == want) matches.push_back(&s);
+      if (!num.empty() && Canonical(num) == want) matches.push_back(&s);
     }
   }
   if (matches.empty())
@@ -121,16 +158,17 @@ Result<Spec> ResolveSpec(const std::string& project_path, const std::string& id)
   // Rank by name distance; for a numeric id, by how far the numbers are apart ("321" → 320 first).
   std::vector<std::pair<size_t, std::string>> ranked;
   for (const auto& s : specs) {
-    size_t d = std::min(EditDistance(id, s.id), EditDistance(id, s.id.substr(s.id.find('-') + 1)));
+    // Long ids are cut for ranking: the distance costs |id| × |name|.
+    std::string probe = id.substr(0, 64);
+    size_t d = std::min(EditDistance(probe, s.id), EditDistance(probe, s.id.substr(s.id.find('-') + 1)));
     std::string num = NumberPart(s.id);
-    if (!want_num.empty() && want_num == id && !num.empty())
-      d = static_cast<size_t>(std::labs(std::stol(num) - std::stol(want_num)));
+    if (!want_num.empty() && want_num == id && !num.empty()) d = NumberDistance(Canonical(num), Canonical(want_num));
     ranked.emplace_back(d, s.id);
   }
   std::sort(ranked.begin(), ranked.end());
   std::string close;
   for (size_t i = 0; i < std::min<size_t>(3, ranked.size()); ++i) close += (i ? ", " : "") + ranked[i].second;
-  return Error::InvalidArgument("unknown_spec", "spec '" + id + "' not found in " + project_path +
+  return Error::InvalidArgument("unknown_spec", "spec '" + id.substr(0, 200) + "' not found in " + project_path +
                                                     "/specs; close matches: " + close);
 }
 

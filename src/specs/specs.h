@@ -29,6 +29,16 @@ std::vector<Spec> ListSpecs(const std::string& project_path);
 // unique. Errors: kInvalidArgument "unknown_spec" listing up to 3 close matches (or how to create
 // specs when the project has none), "ambiguous_spec" when a prefix matches several.
 Result<Spec> ResolveSpec(const std::string& project_path, const std::string& id);
+// The same against specs already listed (ListSpecs) — no directory read.
+Result<Spec> ResolveSpecIn(const std::vector<Spec>& specs, const std::string& project_path, const std::string& id);
+
+// Bounds on what a request may attach (issue 11: 140k ids in one body blocked the loop 4.2 s).
+inline constexpr size_t kMaxSpecsPerSession = 100;
+inline constexpr size_t kMaxSpecIdBytes = 200;
+// Every id of `ids` resolved, in order, listing the specs directory once. Errors: those of
+// ResolveSpec, "too_many_specs" (more than kMaxSpecsPerSession), "unknown_spec" for an empty or
+// over-long id.
+Result<std::vector<Spec>> ResolveSpecs(const std::string& project_path, const std::vector<std::string>& ids);
 
 // The context document: for each spec "## Spec <id>: <title>" + its text, then "## Prompt" + the
 // prompt. Empty when there are neither specs nor a prompt.
