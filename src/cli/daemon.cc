@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <spdlog/spdlog.h>
 #include <sys/file.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/random.h>
 #include <sys/stat.h>
@@ -47,6 +48,17 @@ Result<Home> ResolveHome(const std::string& flag) {
 }
 
 Result<std::string> LoadOrCreateToken(const Home& home) {
+  // A token file others can read is a token others know: tighten it (it is ours) or refuse it.
+  struct stat st {};
+  if (::stat(home.token().c_str(), &st) == 0) {
+    if (st.st_uid != ::geteuid())
+      return Error::InvalidArgument("bad_token_file", home.token() + " belongs to another user; remove it and start again");
+    if ((st.st_mode & 077) != 0) {
+      if (::chmod(home.token().c_str(), 0600) != 0) return SysError("chmod 0600 " + home.token(), errno);
+      spdlog::warn("{} was readable by others (mode {:o}); made it 0600. Consider it known: delete it to get a new one",
+                   home.token(), st.st_mode & 0777);
+    }
+  }
   std::ifstream in(home.token());
   std::string token;
   if (in && std::getline(in, token) && token.size() >= 32) return token;
@@ -89,6 +101,12 @@ Result<std::pair<std::string, int>> ParseListen(const std::string& value) {
 
 int RunDaemon(const Home& home, const DaemonOptions& daemon_options) {
   ::signal(SIGPIPE, SIG_IGN);
+  // A terminal closing must not take every agent with it: SIGHUP is ignored (there is no config to
+  // reload), as by nohup. The agents get default dispositions back at spawn.
+  ::signal(SIGHUP, SIG_IGN);
+  // Descendants that lose their parent (an agent's orphaned grandchildren) become ours to reap —
+  // never zombies waiting for init — and ours to find and kill.
+  if (::prctl(PR_SET_CHILD_SUBREAPER, 1) != 0) spdlog::warn("cannot become a child subreaper: {}", std::strerror(errno));
   // Every session holds a PTY master or pipes: lift the soft fd limit to the hard one so a thousand
   // sessions fit (the default soft limit is 1024).
   struct rlimit nofile {};
@@ -182,14 +200,25 @@ int RunDaemon(const Home& home, const DaemonOptions& daemon_options) {
   spdlog::info("agentmux daemon {} (pid {}) listening on {}{}", kAgentmuxVersion, ::getpid(), home.socket(),
                srv.tcp_port() >= 0 ? " and http://" + server_options.tcp_host + ":" + std::to_string(srv.tcp_port()) : "");
 
-  boost::asio::signal_set stop_signals(io, SIGTERM, SIGINT, SIGHUP);
+  boost::asio::signal_set stop_signals(io, SIGTERM, SIGINT);
   stop_signals.async_wait([&](const boost::system::error_code& ec, int sig) {
     if (ec) return;
     spdlog::info("received signal {}, shutting down", sig);
     srv.Close();
     manager.Shutdown(5000, [&] { io.stop(); });
   });
-  io.run();
+  // Last resort: no exception may end the loop and, with it, every session. Handlers catch their
+  // own; one that escapes anyway is logged and the loop goes on.
+  for (;;) {
+    try {
+      io.run();
+      break;
+    } catch (const std::exception& e) {
+      spdlog::critical("event loop: uncaught exception ({}); the daemon keeps running", e.what());
+    } catch (...) {
+      spdlog::critical("event loop: uncaught non-standard exception; the daemon keeps running");
+    }
+  }
   ::unlink(home.socket().c_str());
   ::unlink(home.info().c_str());
   spdlog::info("daemon stopped");

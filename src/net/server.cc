@@ -6,6 +6,8 @@
 #include <unistd.h>
 
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
 #include <boost/asio/detached.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/ip/tcp.hpp>
@@ -20,6 +22,7 @@
 #include <set>
 
 #include "api/api.h"
+#include "api/stream_protocol.h"
 #include "base/clock.h"
 #include "session/manager.h"
 
@@ -61,10 +64,12 @@ class WsSession : public SessionObserver, public std::enable_shared_from_this<Ws
   WsSession(websocket::stream<Socket> ws, SessionManager& manager, const ServerOptions& options)
       : ws_(std::move(ws)), manager_(manager), options_(options) {}
 
-  ~WsSession() override { Unsubscribe(); }
+  ~WsSession() override = default;  // the handles unregister (or not, if the manager is gone)
 
   asio::awaitable<void> Run(http::request<http::string_body> req, std::optional<std::pair<std::string, int64_t>> auto_sub) {
     ws_.read_message_max(options_.max_ws_message_bytes);
+    // A handshake that never completes is cut after 30 s; an open stream may stay idle (the UI).
+    ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
     // Browsers offer the token as a subprotocol; a server must echo one it accepts.
     bool offered_v1 = std::string(req[http::field::sec_websocket_protocol]).find("agentmux.v1") != std::string::npos;
     ws_.set_option(websocket::stream_base::decorator([offered_v1](websocket::response_type& res) {
@@ -124,6 +129,7 @@ class WsSession : public SessionObserver, public std::enable_shared_from_this<Ws
     int64_t next_seq = 1;
     bool live = false;
     bool logs = true;  // false: status and events only
+    ObserverHandle handle;
   };
 
   void Error(const std::string& code, const std::string& message, const std::string& session_id = "") {
@@ -132,36 +138,27 @@ class WsSession : public SessionObserver, public std::enable_shared_from_this<Ws
     Send(m);
   }
 
+  // Client messages are untrusted: decoded by ParseClientMessage (api/stream_protocol.h), which
+  // type-checks every field; a bad one gets an `error` message, never a dropped connection.
   void HandleMessage(const std::string& text) {
-    json msg = json::parse(text, nullptr, false);
-    if (!msg.is_object() || !msg.contains("type") || !msg["type"].is_string())
-      return Error("bad_message", "messages are JSON objects with a \"type\"");
-    std::string type = msg["type"];
-    std::string sid = msg.value("session_id", "");
+    auto parsed = ParseClientMessage(text);
+    if (!parsed.ok()) return Error(parsed.error().code, parsed.error().message);
+    const ClientMessage& msg = *parsed;
+    const std::string& type = msg.type;
+    std::string sid = msg.session_id;
     if (sid.empty() && subs_.size() == 1) sid = subs_.begin()->first;
     if (type == "subscribe") {
-      int64_t since = msg.contains("since_seq") && msg["since_seq"].is_number_integer() ? msg["since_seq"].get<int64_t>() : 0;
-      Subscribe(sid, since, msg.value("logs", true));
+      Subscribe(sid, msg.since_seq, msg.logs);
     } else if (type == "watch") {
-      manager_.AddWatcher(this);
-      watching_ = true;
+      watch_ = manager_.Watch(this);
     } else if (type == "unwatch") {
-      manager_.RemoveWatcher(this);
-      watching_ = false;
+      watch_.reset();
     } else if (type == "unsubscribe") {
-      if (auto it = subs_.find(sid); it != subs_.end()) {
-        manager_.RemoveObserver(sid, this);
-        subs_.erase(it);
-      }
+      subs_.erase(sid);
     } else if (type == "input") {
-      std::string data = msg.contains("data_b64") && msg["data_b64"].is_string()
-                             ? Base64Decode(msg["data_b64"].get<std::string>())
-                             : msg.value("data", "");
-      if (auto st = manager_.WriteInput(sid, data); !st.ok()) Error(st.error().code, st.error().message, sid);
+      if (auto st = manager_.WriteInput(sid, msg.data); !st.ok()) Error(st.error().code, st.error().message, sid);
     } else if (type == "resize") {
-      int cols = msg.value("cols", 0), rows = msg.value("rows", 0);
-      if (cols <= 0 || rows <= 0 || cols > 1000 || rows > 1000)
-        return Error("bad_size", "resize needs positive cols and rows");
+      int cols = msg.cols, rows = msg.rows;
       if (auto st = manager_.Resize(sid, static_cast<unsigned short>(cols), static_cast<unsigned short>(rows)); !st.ok())
         Error(st.error().code, st.error().message, sid);
     } else if (type == "ping") {
@@ -173,19 +170,20 @@ class WsSession : public SessionObserver, public std::enable_shared_from_this<Ws
 
   void Subscribe(const std::string& id_or_prefix, int64_t since_seq, bool logs) {
     auto rec = manager_.Get(id_or_prefix);
-    if (!rec.ok()) return Error(rec.error().code, rec.error().message, id_or_prefix);
+    if (!rec.ok()) return Error(rec.error().code, rec.error().message, id_or_prefix.substr(0, 100));
     const std::string& id = rec->id;
-    if (!subs_.count(id)) manager_.AddObserver(id, this);
-    subs_[id] = Sub{std::max<int64_t>(since_seq, 0) + 1, !logs, logs};
+    Sub& sub = subs_[id];
+    if (!sub.handle) sub.handle = manager_.Observe(id, this);
+    sub.next_seq = std::max<int64_t>(since_seq, 0) + 1;
+    sub.live = !logs;
+    sub.logs = logs;
     Send(StatusMessage(*rec));
     Pump();
   }
 
   void Unsubscribe() {
-    for (auto& [id, sub] : subs_) manager_.RemoveObserver(id, this);
-    subs_.clear();
-    if (watching_) manager_.RemoveWatcher(this);
-    watching_ = false;
+    subs_.clear();  // each handle unregisters
+    watch_.reset();
   }
 
   // Moves lagging or replaying subscriptions forward from the store while the queue has room;
@@ -249,7 +247,7 @@ class WsSession : public SessionObserver, public std::enable_shared_from_this<Ws
   size_t queued_bytes_ = 0;
   bool writing_ = false;
   bool closed_ = false;
-  bool watching_ = false;
+  ObserverHandle watch_;
 };
 
 }  // namespace
@@ -271,6 +269,47 @@ struct Server::Impl {
   std::unique_ptr<local::acceptor> unix_acceptor;
   std::unique_ptr<tcp::acceptor> tcp_acceptor;
   int bound_port = -1;
+  // Open connections: how to close each (Close()), and the counts the caps apply to.
+  uint64_t next_conn = 0;
+  std::map<uint64_t, std::function<void()>> closers;
+  size_t unix_open = 0, tcp_open = 0;
+  std::map<std::string, size_t> tcp_open_by_peer;
+  bool closing = false;
+  // Blocking request handlers (/api/tools runs `--version` probes) run here, off the loop.
+  asio::thread_pool blocking{1};
+
+  // Unregisters a connection and releases its cap slots when its coroutine ends.
+  struct ConnGuard {
+    Impl* impl;
+    uint64_t id;
+    bool tcp;
+    std::string peer;
+    ~ConnGuard() {
+      impl->closers.erase(id);
+      if (!tcp) {
+        --impl->unix_open;
+        return;
+      }
+      --impl->tcp_open;
+      if (auto it = impl->tcp_open_by_peer.find(peer); it != impl->tcp_open_by_peer.end() && --it->second == 0)
+        impl->tcp_open_by_peer.erase(it);
+    }
+  };
+
+  // True when the Host header names this daemon (loopback names, the listen host, allowed_hosts)
+  // or is absent (non-browser clients). A browser page on evil.example whose name was rebound to
+  // 127.0.0.1 sends Host: evil.example — refused.
+  bool HostAllowed(const http::request<http::string_body>& req) const {
+    auto it = req.find(http::field::host);
+    if (it == req.end()) return true;
+    std::string host(it->value());
+    std::string port = ":" + std::to_string(bound_port);
+    for (const std::string& name : {std::string("127.0.0.1"), std::string("localhost"), std::string("[::1]"), options.tcp_host})
+      if (host == name + port || host == name) return true;
+    for (const auto& name : options.allowed_hosts)
+      if (host == name || host == name + port) return true;
+    return false;
+  }
 
   // The request's bearer token (header, or a "bearer.<token>" WebSocket subprotocol) matches.
   bool Authorized(const http::request<http::string_body>& req) const {
@@ -335,7 +374,21 @@ struct Server::Impl {
   }
 
   template <typename Socket>
-  asio::awaitable<void> HttpSession(Socket socket, bool via_tcp) {
+  asio::awaitable<void> HttpSession(Socket socket, bool via_tcp, std::string peer) {
+    uint64_t conn_id = next_conn++;
+    ConnGuard guard{this, conn_id, via_tcp, peer};
+    // The socket lives in this frame: the closer and the deadline reach it through `open`, which
+    // says whether the frame still exists.
+    auto open = std::make_shared<Socket*>(&socket);
+    closers[conn_id] = [open] {
+      beast::error_code ignored;
+      if (*open) (*open)->close(ignored);
+    };
+    struct Reset {
+      std::shared_ptr<Socket*> p;
+      ~Reset() { *p = nullptr; }
+    } reset{open};
+    asio::steady_timer deadline(io);
     beast::flat_buffer buf;
     try {
       for (;;) {
@@ -343,7 +396,15 @@ struct Server::Impl {
         parser.body_limit(options.max_body_bytes);
         parser.header_limit(64 * 1024);
         beast::error_code ec;
+        // A whole request within request_timeout_ms, or the connection is closed.
+        deadline.expires_after(std::chrono::milliseconds(options.request_timeout_ms));
+        deadline.async_wait([open](const boost::system::error_code& wait_ec) {
+          beast::error_code ignored;
+          if (!wait_ec && *open) (*open)->close(ignored);
+        });
         co_await http::async_read(socket, buf, parser, asio::redirect_error(asio::use_awaitable, ec));
+        deadline.cancel();
+        if (closing) break;
         if (ec == http::error::end_of_stream || ec == asio::error::eof || ec == asio::error::connection_reset) break;
         // GCC 12 destroys temporaries inside a co_await expression twice: build every response
         // as a named local first.
@@ -368,7 +429,13 @@ struct Server::Impl {
           if (!req.keep_alive()) break;
           continue;
         }
-        if (via_tcp && !Authorized(req)) {
+        if (via_tcp && !HostAllowed(req)) {
+          reject.emplace(ErrorResponse(Error{ErrorKind::kInvalidArgument, "bad_host",
+                                             "Host " + std::string(req[http::field::host]).substr(0, 100) +
+                                                 " is not this daemon's (use http://127.0.0.1:" +
+                                                 std::to_string(bound_port) + "/)"}),
+                         403);
+        } else if (via_tcp && !Authorized(req)) {
           reject.emplace(ErrorResponse(Error{ErrorKind::kInvalidArgument, "unauthorized",
                                              "this endpoint needs `Authorization: Bearer <token>`; the token is in "
                                              "$AGENTMUX_HOME/token (`agentmux ui-url` prints a URL with it)"}),
@@ -385,11 +452,22 @@ struct Server::Impl {
           break;
         }
         if (websocket::is_upgrade(req)) {
+          *open = nullptr;  // the WebSocket session owns the socket now, and registers its own closer
+          closers.erase(conn_id);
           co_await Upgrade(std::move(socket), std::move(req));
           co_return;
         }
         ApiRequest api_req{std::string(req.method_string()), std::string(req.target()), req.body()};
-        ApiResponse res = api.Handle(api_req);
+        ApiResponse res;
+        if (req.method() == http::verb::get && api_req.target.rfind("/api/tools", 0) == 0) {
+          // Probing each CLI's version may start processes (up to 5 s each): on the blocking pool,
+          // so the loop keeps serving every other client and session meanwhile.
+          // (GCC 12: no temporaries inside the co_await expression, see above.)
+          auto on_pool = asio::co_spawn(blocking, HandleOnPool(api_req), asio::use_awaitable);
+          res = co_await std::move(on_pool);
+        } else {
+          res = api.Handle(api_req);
+        }
         bool keep = req.keep_alive();
         co_await Write(socket, res, res.status, keep);
         if (!keep) break;
@@ -432,20 +510,52 @@ struct Server::Impl {
       co_return;
     }
     auto ws = std::make_shared<WsSession<Socket>>(websocket::stream<Socket>(std::move(socket)), manager, options);
+    uint64_t ws_id = next_conn++;
+    closers[ws_id] = [weak = std::weak_ptr<WsSession<Socket>>(ws)] {
+      if (auto w = weak.lock()) w->Close();
+    };
     try {
       co_await ws->Run(std::move(req), auto_sub);
     } catch (const std::exception& e) {
       spdlog::debug("websocket closed: {}", e.what());
     }
+    closers.erase(ws_id);
     ws->Close();
+  }
+
+  asio::awaitable<ApiResponse> HandleOnPool(ApiRequest request) { co_return api.Handle(request); }
+
+  // After EMFILE/ENFILE (no fd for the new connection) the pending connection stays queued and
+  // accept fails again at once: wait before retrying instead of spinning at 100 % CPU.
+  asio::awaitable<void> BackOff(const beast::error_code& ec) {
+    static int64_t last_warning = 0;
+    if (NowMs() - last_warning > 10'000) {
+      last_warning = NowMs();
+      spdlog::warn("accept failed: {} — too many open files; waiting before accepting again", ec.message());
+    }
+    asio::steady_timer t(io, std::chrono::milliseconds(100));
+    co_await t.async_wait(asio::use_awaitable);
+  }
+
+  static bool OutOfFds(const beast::error_code& ec) {
+    return ec == asio::error::no_descriptors || ec.value() == ENFILE || ec == asio::error::no_buffer_space ||
+           ec == asio::error::no_memory;
   }
 
   asio::awaitable<void> AcceptUnix() {
     for (;;) {
       beast::error_code ec;
       local::socket socket = co_await unix_acceptor->async_accept(asio::redirect_error(asio::use_awaitable, ec));
-      if (ec == asio::error::operation_aborted) co_return;
+      if (ec == asio::error::operation_aborted || !unix_acceptor) co_return;
+      if (OutOfFds(ec)) {
+        co_await BackOff(ec);
+        continue;
+      }
       if (ec) continue;
+      if (unix_open >= options.max_unix_connections) {
+        spdlog::warn("refused a unix-socket client: {} connections are open", unix_open);
+        continue;  // closed as `socket` goes out of scope
+      }
       // Only our own user (or root) may talk to the daemon.
       struct ucred cred {};
       socklen_t len = sizeof cred;
@@ -454,7 +564,8 @@ struct Server::Impl {
         spdlog::warn("refused a unix-socket client with uid {}", cred.uid);
         continue;
       }
-      asio::co_spawn(io, HttpSession(std::move(socket), false), asio::detached);
+      ++unix_open;
+      asio::co_spawn(io, HttpSession(std::move(socket), false, ""), asio::detached);
     }
   }
 
@@ -462,10 +573,28 @@ struct Server::Impl {
     for (;;) {
       beast::error_code ec;
       tcp::socket socket = co_await tcp_acceptor->async_accept(asio::redirect_error(asio::use_awaitable, ec));
-      if (ec == asio::error::operation_aborted) co_return;
+      if (ec == asio::error::operation_aborted || !tcp_acceptor) co_return;
+      if (OutOfFds(ec)) {
+        co_await BackOff(ec);
+        continue;
+      }
       if (ec) continue;
+      std::string peer = socket.remote_endpoint(ec).address().to_string();
+      if (ec) continue;
+      if (tcp_open >= options.max_tcp_connections || tcp_open_by_peer[peer] >= options.max_tcp_connections_per_peer) {
+        static int64_t last_warning = 0;
+        if (NowMs() - last_warning > 10'000) {
+          last_warning = NowMs();
+          spdlog::warn("refusing TCP connections: {} open ({} from {}); the caps are {} and {} per address", tcp_open,
+                       tcp_open_by_peer[peer], peer, options.max_tcp_connections, options.max_tcp_connections_per_peer);
+        }
+        if (tcp_open_by_peer[peer] == 0) tcp_open_by_peer.erase(peer);
+        continue;  // closed as `socket` goes out of scope
+      }
       socket.set_option(tcp::no_delay(true), ec);
-      asio::co_spawn(io, HttpSession(std::move(socket), true), asio::detached);
+      ++tcp_open;
+      ++tcp_open_by_peer[peer];
+      asio::co_spawn(io, HttpSession(std::move(socket), true, peer), asio::detached);
     }
   }
 };
@@ -513,7 +642,14 @@ Status Server::Listen() {
 
 int Server::tcp_port() const { return impl_->bound_port; }
 
+size_t Server::connection_count() const { return impl_->closers.size(); }
+
 void Server::Close() {
+  impl_->closing = true;
+  // Every open connection: WebSocket sessions drop their subscriptions now, while the manager
+  // still exists; their frames may be destroyed later with the io_context, touching nothing.
+  auto closers = impl_->closers;
+  for (auto& [id, close] : closers) close();
   beast::error_code ec;
   if (impl_->unix_acceptor) {
     impl_->unix_acceptor->close(ec);

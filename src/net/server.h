@@ -10,6 +10,7 @@
 #include <boost/asio/io_context.hpp>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "base/result.h"
 
@@ -32,6 +33,19 @@ struct ServerOptions {
   size_t max_body_bytes = 1u << 20;          // larger request bodies get 413
   size_t max_ws_message_bytes = 1u << 20;    // larger client messages close the connection
   size_t ws_queue_high_bytes = 4u << 20;     // a client with this much unsent is told to resync
+  // Flood limits (issue 11: 20,000 idle connections exhausted the fds and the daemon spun at 100 %
+  // CPU). Connections over a cap are accepted and closed at once. The unix socket has its own cap,
+  // so TCP clients can never lock the CLI out.
+  size_t max_tcp_connections = 512;
+  size_t max_tcp_connections_per_peer = 256;  // per remote address
+  size_t max_unix_connections = 512;
+  // An HTTP connection must deliver a complete request within this long of opening (or of its
+  // previous response): bounds slowloris and idle, unauthenticated connections. WebSocket streams
+  // are exempt once upgraded (the UI keeps one open).
+  int64_t request_timeout_ms = 30'000;
+  // Host names accepted on TCP besides loopback names (127.0.0.1, localhost, [::1]) and tcp_host:
+  // a request whose Host header names anything else is refused (DNS rebinding).
+  std::vector<std::string> allowed_hosts;
 };
 
 class Server {
@@ -40,8 +54,11 @@ class Server {
   ~Server();
   // Binds and starts accepting. Errors: kInternal when the socket cannot be bound.
   Status Listen();
-  // Stops accepting and closes open connections.
+  // Stops accepting and closes every open connection (HTTP and WebSocket, whose subscriptions are
+  // dropped at once): after Close() no connection touches the SessionManager again.
   void Close();
+  // Open connections now (for health and tests).
+  size_t connection_count() const;
   // The TCP port actually bound (after Listen), or -1.
   int tcp_port() const;
 

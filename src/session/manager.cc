@@ -33,8 +33,10 @@ struct SessionManager::Output {
   std::string level;  // pty | stdout | stderr
   std::unique_ptr<asio::posix::stream_descriptor> fd;  // non-blocking
   bool open = true;
-  std::unique_ptr<Redactor> redactor;           // null when the session has no secrets
-  std::unique_ptr<asio::steady_timer> release;  // releases bytes the redactor held back
+  // Every stream has one: credential shapes are redacted in every session, and the session's own
+  // secret values (its environment's) where it has any. Holds back a possible secret's start until
+  // it is disproved, however long the pause (bounded by size), and releases the rest at EOF.
+  std::unique_ptr<Redactor> redactor;
 };
 
 // A session with a process (running or paused). Owned by live_; async handlers find it by id.
@@ -445,13 +447,59 @@ Result<SessionRecord> SessionManager::Create(CreateRequest req) {
   } else {
     secret_env_.erase(rec.id);
   }
+  // Secrets in the prompt, the command or an env value (a credential shape, a URL password, or a
+  // sensitive --env value repeated in argv) are redacted in everything stored and shown; what runs
+  // gets the originals, kept in memory only (like sensitive --env values).
+  {
+    std::vector<std::string> env_entries;
+    for (const auto& [k, v] : req.env) env_entries.push_back(k + "=" + v);
+    Redactor::Secrets secrets = Redactor::SecretsFromEnv(env_entries);
+    Unredacted original{rec.command, rec.prompt, rec.context, rec.env};
+    bool changed = false;
+    auto redact = [&](std::string& text) {
+      std::string safe = RedactText(text, secrets);
+      if (safe != text) changed = true, text = std::move(safe);
+    };
+    for (auto& arg : rec.command) redact(arg);
+    if (rec.prompt) redact(*rec.prompt);
+    redact(rec.context);
+    for (auto& [k, v] : rec.env) redact(v);
+    if (changed) unredacted_[rec.id] = std::move(original);
+  }
   Status st = store_.Write([&](SQLite::Database& db) {
     Store::InsertSession(db, rec);
     Store::InsertEvent(db, rec.id, "created", payload, rec.created_at);
   });
-  if (!st.ok()) return st.error();
+  if (!st.ok()) {
+    unredacted_.erase(rec.id);
+    secret_env_.erase(rec.id);
+    return st.error();
+  }
   NotifyStatus(rec);
   return rec;
+}
+
+// What the session's process must get: its record with the secrets this daemon kept in memory put
+// back. Errors: secret_lost when the stored record was redacted and the originals are gone (the
+// daemon restarted).
+Result<SessionRecord> SessionManager::Unredact(const SessionRecord& rec) const {
+  SessionRecord run = rec;
+  if (auto it = unredacted_.find(rec.id); it != unredacted_.end()) {
+    run.command = it->second.command;
+    run.prompt = it->second.prompt;
+    run.context = it->second.context;
+    run.env = it->second.env;
+    return run;
+  }
+  bool redacted = ContainsRedaction(rec.context) || (rec.prompt && ContainsRedaction(*rec.prompt));
+  for (const auto& arg : rec.command) redacted |= rec.tool == "shell" && ContainsRedaction(arg);
+  for (const auto& [k, v] : rec.env) redacted |= ContainsRedaction(v);
+  if (redacted)
+    return Error::Conflict("secret_lost",
+                           "session " + rec.id + " held a secret (in its prompt, command or environment) that was "
+                           "kept only in the memory of the daemon that created it, and that daemon restarted; "
+                           "create the session again");
+  return run;
 }
 
 EnvMap SessionManager::BuildEnv(const SessionRecord& rec, const LaunchPlan& plan) const {
@@ -492,7 +540,10 @@ Result<SessionRecord> SessionManager::Launch(SessionRecord rec, SessionAction ac
   if (auto t = Transition(rec.status, action); !t.ok()) return t.error();
   const Adapter* adapter = adapters_.Find(rec.tool);
   if (!adapter) return Error::Unavailable("unknown_tool", "this daemon has no adapter for tool '" + rec.tool + "'");
-  auto plan = adapter->Plan(rec, path_env());
+  auto unredacted = Unredact(rec);
+  if (!unredacted.ok()) return unredacted.error();
+  const SessionRecord& run = *unredacted;  // what the process gets; `rec` is what is stored and shown
+  auto plan = adapter->Plan(run, path_env());
   if (!plan.ok()) return plan.error();
   // A sensitive --env value given before a daemon restart is gone: say which, do not run without it.
   if (auto it = rec.metadata.find("secret_env"); it != rec.metadata.end()) {
@@ -515,7 +566,7 @@ Result<SessionRecord> SessionManager::Launch(SessionRecord rec, SessionAction ac
     if (ec) tmp_dir.clear();  // the agent uses the usual /tmp then
     else plan->env["TMPDIR"] = tmp_dir;
   }
-  EnvMap env = BuildEnv(rec, *plan);
+  EnvMap env = BuildEnv(run, *plan);
   SpawnOptions opts;
   opts.argv = plan->argv;
   for (const auto& [k, v] : env) opts.env.push_back(k + "=" + v);
@@ -559,7 +610,7 @@ Result<SessionRecord> SessionManager::Launch(SessionRecord rec, SessionAction ac
   auto add_output = [&](UniqueFd fd, const char* level) {
     auto out = std::make_unique<Output>();
     out->level = level;
-    if (!secrets.empty()) out->redactor = std::make_unique<Redactor>(secrets);
+    out->redactor = std::make_unique<Redactor>(secrets);
     out->fd = std::make_unique<asio::posix::stream_descriptor>(io_, fd.release());
     out->fd->non_blocking(true);  // ReadAvailable() drains until EAGAIN
     live->outputs.push_back(std::move(out));
@@ -573,7 +624,9 @@ Result<SessionRecord> SessionManager::Launch(SessionRecord rec, SessionAction ac
     live->stdin_pipe = std::make_unique<asio::posix::stream_descriptor>(io_, proc->stdin_fd.release());
   }
 
-  rec.command = plan->argv;
+  // The argv as stored and shown: without the secrets of its environment or any credential shape.
+  rec.command.clear();
+  for (const auto& arg : plan->argv) rec.command.push_back(RedactText(arg, secrets));
   rec.pid = proc->pid;
   if (plan->agent_session_id) rec.agent_session_id = plan->agent_session_id;
   rec.started_at = NowMs();
@@ -631,7 +684,10 @@ Result<SessionRecord> SessionManager::Launch(SessionRecord rec, SessionAction ac
   return result;
 }
 
-CreateRequest SessionManager::RequestLike(const SessionRecord& parent) const {
+CreateRequest SessionManager::RequestLike(const SessionRecord& stored) const {
+  // The parent's own values where this daemon still has them (see Unredact).
+  auto unredacted = Unredact(stored);
+  const SessionRecord& parent = unredacted.ok() ? *unredacted : stored;
   CreateRequest req;
   req.tool = parent.tool;
   req.mode = parent.mode;
@@ -852,6 +908,7 @@ Status SessionManager::Delete(const std::string& id_or_prefix) {
   });
   if (st.ok()) {
     secret_env_.erase(id);
+    unredacted_.erase(id);
     std::vector<SessionObserver*> copy(watchers_.begin(), watchers_.end());
     for (auto* w : copy)
       if (watchers_.count(w)) w->OnDeleted(id);
@@ -948,25 +1005,10 @@ size_t SessionManager::ReadAvailable(Output& out, bool* closed) {
 }
 
 void SessionManager::OnOutput(Live& live, Output& out, std::string_view raw) {
-  if (!out.redactor) {
-    EmitChunk(live, out.level, std::string(raw));
-    return;
-  }
-  // Secrets never reach the store or a subscriber, even when split across two reads.
+  // Secrets never reach the store or a subscriber, even when split across reads or interrupted by
+  // terminal escapes (proc/redact.h).
   std::string safe = out.redactor->Feed(raw);
   if (!safe.empty()) EmitChunk(live, out.level, std::move(safe));
-  if (out.redactor->held() == 0) return;
-  if (!out.release) out.release = std::make_unique<asio::steady_timer>(io_);
-  out.release->expires_after(std::chrono::milliseconds(100));
-  std::string sid = live.rec.id;
-  Output* o = &out;
-  out.release->async_wait([this, sid, o](const boost::system::error_code& ec) {
-    if (ec) return;
-    auto it = live_.find(sid);
-    if (it == live_.end() || !o->redactor) return;
-    std::string rest = o->redactor->Flush();
-    if (!rest.empty()) EmitChunk(*it->second, o->level, std::move(rest));
-  });
 }
 
 void SessionManager::EmitChunk(Live& live, const std::string& level, std::string data) {
@@ -1088,7 +1130,6 @@ void SessionManager::ApplyReport(Live& live) {
 void SessionManager::OnOutputClosed(Live& live, Output& out) {
   if (!out.open) return;
   out.open = false;
-  if (out.release) out.release->cancel();
   if (out.redactor) {
     std::string rest = out.redactor->Flush();
     if (!rest.empty()) EmitChunk(live, out.level, std::move(rest));

@@ -16,11 +16,13 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/thread_pool.hpp>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "agents/adapter.h"
@@ -60,6 +62,38 @@ class SessionObserver {
   virtual void OnEvent(const EventRecord& event) = 0;
   // Watchers only (AddWatcher): a session was deleted.
   virtual void OnDeleted(const std::string& session_id) {}
+};
+
+// A subscription of an observer to one session (or, with an empty id, a watcher of all sessions).
+// Move-only; unregisters itself when destroyed or reset — and does nothing if the manager is gone
+// first (issue 11: a WebSocket client destroyed with the io_context after the manager read freed
+// memory). REQUIRES: destroyed on the loop thread.
+class ObserverHandle {
+ public:
+  ObserverHandle() = default;
+  ObserverHandle(std::weak_ptr<bool> alive, std::function<void()> remove)
+      : alive_(std::move(alive)), remove_(std::move(remove)) {}
+  ObserverHandle(ObserverHandle&& o) noexcept : alive_(std::move(o.alive_)), remove_(std::exchange(o.remove_, nullptr)) {}
+  ObserverHandle& operator=(ObserverHandle&& o) noexcept {
+    if (this != &o) {
+      reset();
+      alive_ = std::move(o.alive_);
+      remove_ = std::exchange(o.remove_, nullptr);
+    }
+    return *this;
+  }
+  ObserverHandle(const ObserverHandle&) = delete;
+  ObserverHandle& operator=(const ObserverHandle&) = delete;
+  ~ObserverHandle() { reset(); }
+  void reset() {
+    if (remove_ && alive_.lock()) remove_();
+    remove_ = nullptr;
+  }
+  explicit operator bool() const { return remove_ != nullptr; }
+
+ private:
+  std::weak_ptr<bool> alive_;
+  std::function<void()> remove_;
 };
 
 struct ManagerOptions {
@@ -132,6 +166,15 @@ class SessionManager {
   // A watcher hears OnStatus for every session that is created or changes, and OnDeleted.
   void AddWatcher(SessionObserver* watcher) { watchers_.insert(watcher); }
   void RemoveWatcher(SessionObserver* watcher) { watchers_.erase(watcher); }
+  // The same as handles that unregister themselves (prefer these).
+  [[nodiscard]] ObserverHandle Observe(const std::string& id, SessionObserver* observer) {
+    AddObserver(id, observer);
+    return ObserverHandle(alive_, [this, id, observer] { RemoveObserver(id, observer); });
+  }
+  [[nodiscard]] ObserverHandle Watch(SessionObserver* watcher) {
+    AddWatcher(watcher);
+    return ObserverHandle(alive_, [this, watcher] { RemoveWatcher(watcher); });
+  }
 
   size_t live_count() const { return live_.size(); }
   const AdapterRegistry& adapters() const { return adapters_; }
@@ -193,6 +236,16 @@ class SessionManager {
   void NotifyStatus(const SessionRecord& rec);
   // Sensitive --env values (names like *KEY*, *TOKEN*): never stored, kept for the daemon's life.
   std::map<std::string, std::map<std::string, std::string>> secret_env_;
+  // The fields of sessions whose stored record was redacted (a secret in the prompt, argv or an env
+  // value), as given, for launching them; kept for the daemon's life, like secret_env_.
+  struct Unredacted {
+    std::vector<std::string> command;
+    std::optional<std::string> prompt;
+    std::string context;
+    std::map<std::string, std::string> env;
+  };
+  std::map<std::string, Unredacted> unredacted_;
+  Result<SessionRecord> Unredact(const SessionRecord& rec) const;
   std::optional<int64_t> store_stalled_since_;  // ms since epoch: the store became unwritable
   std::string store_stall_reason_;
   // Blocking work kept off the loop (the /proc scan at a session's end).

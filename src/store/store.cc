@@ -10,6 +10,7 @@
 #include <chrono>
 
 #include "base/clock.h"
+#include "proc/redact.h"
 #include "store/fault_vfs.h"
 
 namespace agentmux {
@@ -134,7 +135,15 @@ constexpr const char* kSessionColumns =
     "conversation_cache_read_tokens, conversation_cache_creation_tokens, conversation_cost_usd";
 
 // Binds columns 2.. of kSessionColumns (everything after id) starting at parameter `first`.
-void BindSessionFields(Statement& st, int first, const SessionRecord& s) {
+// Every free text passes through the redactor on its way in (credential shapes: issue 11), whoever
+// built the record: the last gate before the disk.
+void BindSessionFields(Statement& st, int first, const SessionRecord& session) {
+  SessionRecord s = session;
+  if (s.prompt) s.prompt = RedactText(*s.prompt);
+  for (auto& arg : s.command) arg = RedactText(arg);
+  for (auto& [k, v] : s.env) v = RedactText(v);
+  s.context = RedactText(s.context);
+  if (s.error) s.error = RedactText(*s.error);
   int i = first;
   st.bind(i++, s.project_path);
   BindOpt(st, i++, s.prompt);
@@ -658,7 +667,7 @@ void Store::InsertSession(Database& db, const SessionRecord& s) {
     Statement m(db, "INSERT INTO session_metadata (session_id, key, value) VALUES (?, ?, ?)");
     m.bind(1, s.id);
     m.bind(2, k);
-    m.bind(3, v);
+    m.bind(3, RedactText(v));
     m.exec();
   }
 }
@@ -674,12 +683,14 @@ void Store::UpdateSession(Database& db, const SessionRecord& s) {
   BindSessionFields(st, 1, s);
   st.bind(35, s.id);
   if (st.exec() != 1) throw std::runtime_error("session " + s.id + " is not in the database");
-  db.exec("DELETE FROM session_metadata WHERE session_id = '" + s.id + "'");
+  Statement del(db, "DELETE FROM session_metadata WHERE session_id = ?");
+  del.bind(1, s.id);
+  del.exec();
   for (const auto& [k, v] : s.metadata) {
     Statement m(db, "INSERT INTO session_metadata (session_id, key, value) VALUES (?, ?, ?)");
     m.bind(1, s.id);
     m.bind(2, k);
-    m.bind(3, v);
+    m.bind(3, RedactText(v));
     m.exec();
   }
 }
@@ -687,9 +698,11 @@ void Store::UpdateSession(Database& db, const SessionRecord& s) {
 int64_t Store::InsertEvent(Database& db, const std::string& session_id, const std::string& type,
                            const nlohmann::json& data, int64_t ts_ms) {
   Statement st(db, "INSERT INTO session_events (session_id, event_type, data, timestamp) VALUES (?, ?, ?, ?)");
+  nlohmann::json safe = data;
+  RedactJson(safe);  // payloads quote agents, argv and prompts: no credential reaches the disk
   st.bind(1, session_id);
   st.bind(2, type);
-  st.bind(3, data.dump());
+  st.bind(3, safe.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
   st.bind(4, Rfc3339(ts_ms));
   st.exec();
   return db.getLastInsertRowid();
