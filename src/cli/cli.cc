@@ -22,6 +22,7 @@
 #include "agents/transcript.h"
 #include "api/api.h"
 #include "base/clock.h"
+#include "cli/doctor.h"
 #include "cli/home.h"
 #include "net/client.h"
 
@@ -98,12 +99,43 @@ DaemonClient Connect(const Globals& g) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   bool up = ping().ok();
+  std::error_code size_ec;
+  auto log_start = std::filesystem::file_size(home->log(), size_ec);
+  if (size_ec) log_start = 0;
+  // The daemon's last error line of this start (e.g. a damaged database → doctor), if any.
+  auto start_error = [&] {
+    std::string why;
+    std::ifstream log(home->log());
+    log.seekg(static_cast<std::streamoff>(log_start));  // this start's lines only
+    for (std::string line; std::getline(log, line);)
+      if (line.find("[error]") != std::string::npos) why = line.substr(line.find("[error]") + 8);
+    return why;
+  };
+  // True once the spawned daemon has given up: it logged an error and holds no daemon.pid lock.
+  auto gave_up = [&] {
+    if (start_error().empty()) return false;
+    int fd = ::open(home->pid_lock().c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return true;
+    bool free = ::flock(fd, LOCK_SH | LOCK_NB) == 0;
+    ::close(fd);
+    return free;
+  };
   if (locked && !up) {
     SpawnDaemon(*home);
-    while (!(up = ping().ok()) && MonotonicMs() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    int64_t next_check = MonotonicMs() + 200;
+    while (!(up = ping().ok()) && MonotonicMs() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      if (MonotonicMs() >= next_check) {
+        if (gave_up()) break;
+        next_check = MonotonicMs() + 200;
+      }
+    }
   }
   ::close(lock_fd);  // releases the lock
   if (up || ping().ok()) return client;
+  // Say why, in the daemon's words.
+  std::string why = start_error();
+  if (!why.empty()) Fail("the agentmux daemon could not start: " + why + " (log: " + home->log() + ")", kExitUnreachable);
   Fail("the agentmux daemon did not come up within 10 s; see " + home->log(), kExitUnreachable);
 }
 
@@ -528,15 +560,19 @@ struct CreateOpts {
 
 void AddCreateOptions(CLI::App* cmd, CreateOpts& o) {
   cmd->add_option("--tool,-t", o.tool, "agent adapter: claude, shell (default shell when a command follows --)");
+  // Repeatable options take one value per occurrence: `-e K=V -- sh -c …` must leave `--` and the
+  // command alone (a vector option otherwise swallows what follows; issue 11).
   cmd->add_option("--spec,-s", o.specs, "attach a spec as context (repeatable, kept in order), e.g. 028")
-      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+      ->allow_extra_args(false);
   o.prompt_opt = cmd->add_option("--prompt,-p", o.prompt, "instructions for the agent");
   cmd->add_option("--mode,-m", o.mode, "guided (interactive terminal) or autonomous (headless, structured)")
       ->check(CLI::IsMember({"guided", "autonomous"}));
   cmd->add_option("--project-path,-C", o.project_path, "project directory (default: current directory)");
   cmd->add_option("--env,-e", o.env,
                   "KEY=VALUE for the agent's environment, or KEY to pass this shell's value (repeatable)")
-      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+      ->allow_extra_args(false);
   cmd->add_option("--timeout", o.timeout, "end the session after this long (90s, 5m, 1h): SIGTERM, then SIGKILL; status failed");
   cmd->add_option("command", o.command, "command and arguments (after --) for the shell tool");
 }
@@ -838,6 +874,16 @@ int RunCli(int argc, char** argv) {
     auto client = Connect(g);
     json s = Call(client, "GET", "/api/sessions/" + Escape(id_arg));
     throw CLI::RuntimeError(Attach(client, s));
+  });
+
+  bool repair = false;
+  auto* doctor = app.add_subcommand("doctor", "check the database file; --repair backs a damaged one up and recovers it");
+  doctor->add_flag("--repair", repair, "back the file up and recover what can be read (stop the daemon first)");
+  doctor->add_flag("--json", g.json_out, "print JSON");
+  doctor->callback([&] {
+    auto home = ResolveHome(g.home_flag);
+    if (!home.ok()) Fail(home.error().message);
+    throw CLI::RuntimeError(RunDoctor(*home, repair, g.json_out));
   });
 
   auto* tools = app.add_subcommand("tools", "list agent adapters: binary, version, what is missing");

@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/signal_set.hpp>
@@ -173,6 +174,17 @@ int RunDaemon(const Home& home, const DaemonOptions& daemon_options) {
     if (!addr.is_loopback())
       spdlog::warn("listening on non-loopback address {}: every request needs the token in {}", listen->first, home.token());
   }
+  // Connection caps from the fd limit, so connections can never take the fds sessions need (a PTY
+  // or three pipes each) nor the unix socket's share.
+  if (::getrlimit(RLIMIT_NOFILE, &nofile) == 0 && nofile.rlim_cur != RLIM_INFINITY) {
+    size_t quarter = static_cast<size_t>(nofile.rlim_cur / 4);
+    server_options.max_tcp_connections = std::clamp<size_t>(quarter, 8, server_options.max_tcp_connections);
+    server_options.max_tcp_connections_per_peer =
+        std::min(server_options.max_tcp_connections_per_peer, server_options.max_tcp_connections);
+    server_options.max_unix_connections = std::clamp<size_t>(quarter, 8, server_options.max_unix_connections);
+  }
+  if (const char* t = std::getenv("AGENTMUX_REQUEST_TIMEOUT_MS"); t && std::atoll(t) > 0)
+    server_options.request_timeout_ms = std::atoll(t);
   auto server = std::make_unique<Server>(io, api, manager, server_options);
   Status listening = server->Listen();
   if (!listening.ok() && listening.error().code == "listen_failed" && !daemon_options.listen_given) {

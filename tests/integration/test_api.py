@@ -118,7 +118,7 @@ def test_bad_input_gets_the_right_status_and_the_daemon_stays_up(tcp, project):
     st, body = tcp.call("POST", "/api/sessions", {"project_path": str(project), "spec_ids": ["999"], "command": ["true"]})
     assert st == 422 and "close matches" in body["error"]["message"]
     st, body = tcp.call("POST", "/api/sessions", {"project_path": str(project), "spec_ids": "028"})
-    assert st == 422 and body["error"]["code"] == "bad_field"
+    assert st == 400 and body["error"]["code"] == "bad_field" and "spec_ids" in body["error"]["message"]
     st, s = tcp.call("POST", "/api/sessions", {"project_path": str(project), "command": ["true"], "start": True})
     wait_for(lambda: tcp.call("GET", "/api/sessions/" + s["id"])[1]["status"] == "completed", what="completed")
     st, body = tcp.call("POST", "/api/sessions/%s/pause" % s["id"])
