@@ -789,6 +789,11 @@ int RunCli(int argc, char** argv) {
     json r = Call(client, "GET", q);
     if (g.json_out) std::printf("%s\n", r["sessions"].dump(2).c_str());
     else PrintList(r["sessions"]);
+    // While nothing can be written (a full disk), say so where people look.
+    if (r.contains("store") && r["store"].is_string())
+      std::fprintf(stderr, "agentmux: the database cannot be written (%s): agents' output is held back, nothing "
+                           "is lost; it resumes by itself once space is freed\n",
+                   r["store"].get<std::string>().c_str());
   });
 
   both("view", "view", "show one session: status, exit, tokens, cost, conversation id", [&](CLI::App* c) {

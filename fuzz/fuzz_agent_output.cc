@@ -1,0 +1,107 @@
+// Fuzz target: every agent output parser and every transcript renderer (untrusted agent stdout).
+//
+//   parsers    MakeCodexParser, MakeOpencodeParser, MakeGeminiParser, MakeCopilotParser (with a
+//              Copilot home whose session-state holds usage records, so Finish() reads them) and
+//              ClaudeStreamParser (src/agents/parsers.h, claude_stream.h)
+//   renderers  MakeTranscriptRenderer(tool) for claude, codex, opencode, gemini, copilot
+//              (src/agents/transcript.h), plus RenderClaudeLine
+//
+// Input: byte 0 selects the pair — parser = b % 5, renderer = (b / 5) % 5 in the order claude,
+// codex, opencode, gemini, copilot, so b = 50 + 6·i ('2', '8', '>', 'D', 'J') pairs tool i with
+// itself (the seed corpus, made from tests/fixtures/transcripts by fuzz/make-seeds, uses those) and
+// other values feed one CLI's output to another's renderer. The rest is stdout, fed to the parser in
+// pieces cut where the data says (fuzz_util.h); after each Feed() the events are taken and
+// inspected; then Finish(), the report, and every line through the renderer, then its Finish().
+// Crashes, sanitizer reports and uncaught exceptions are findings.
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "agents/claude_stream.h"
+#include "agents/parsers.h"
+#include "agents/transcript.h"
+#include "fuzz_util.h"
+
+namespace {
+
+using agentmux_fuzz::Fail;
+
+constexpr const char* kTools[] = {"claude", "codex", "opencode", "gemini", "copilot"};
+
+// A Copilot home with usage records for the conversation id of the recorded transcripts
+// (tests/fixtures/transcripts/copilot-output-json*.jsonl), so the parser's Finish() sums them.
+const std::string& CopilotHome() {
+  static agentmux_fuzz::TempDir dir("copilot");
+  static const bool written = [] {
+    agentmux_fuzz::WriteFile(
+        dir.path() + "/session-state/e625ac21-0900-43d9-95d3-461f88ce16e1/events.jsonl",
+        R"({"type":"session.start","data":{}})" "\n"
+        R"({"type":"session.usage_record","data":{"usage":{"inputTokens":100,"outputTokens":10,"cacheReadTokens":5,"cacheWriteTokens":0,"reasoningTokens":2,"cost":0.5}}})" "\n"
+        R"({"type":"session.usage_record","data":{"usage":{"inputTokens":"x","outputTokens":1e300,"cost":null}}})" "\n"
+        R"(not json session.usage_record)" "\n");
+    return true;
+  }();
+  (void)written;
+  return dir.path();
+}
+
+std::unique_ptr<agentmux::OutputParser> MakeParser(int i) {
+  switch (i) {
+    case 0: return std::make_unique<agentmux::ClaudeStreamParser>();
+    case 1: return agentmux::MakeCodexParser();
+    case 2: return agentmux::MakeOpencodeParser();
+    case 3: return agentmux::MakeGeminiParser();
+    default: return agentmux::MakeCopilotParser(CopilotHome());
+  }
+}
+
+void Inspect(agentmux::OutputParser& parser) {
+  for (const auto& ev : parser.TakeEvents()) {
+    if (ev.type.empty()) Fail("an event without a type");
+    // What the store and the WebSocket do with an event's data.
+    std::string text = ev.data.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    if (text.empty()) Fail("an event whose data dumps to nothing");
+  }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  if (size < 1) return 0;
+  const int parser_index = data[0] % 5, renderer_index = (data[0] / 5) % 5;
+  std::string_view out(reinterpret_cast<const char*>(data + 1), size - 1);
+
+  auto parser = MakeParser(parser_index);
+  for (std::string_view piece : agentmux_fuzz::Pieces(out)) {
+    parser->Feed(piece);
+    Inspect(*parser);
+  }
+  parser->Finish();
+  Inspect(*parser);
+  const agentmux::AgentReport& r = parser->report();
+  volatile size_t sink = 0;
+  if (r.agent_session_id) sink = sink + r.agent_session_id->size();
+  if (r.usage) sink = sink + static_cast<size_t>(r.usage->input_tokens);
+  if (r.cost_usd) sink = sink + static_cast<size_t>(*r.cost_usd > 0);
+  if (r.error) sink = sink + r.error->size();
+  if (r.model) sink = sink + r.model->size();
+  if (r.agent_version) sink = sink + agentmux::ClaudeCostIsCumulative(*r.agent_version);
+
+  auto renderer = agentmux::MakeTranscriptRenderer(kTools[renderer_index]);
+  if (!renderer) Fail("no transcript renderer for", kTools[renderer_index]);
+  size_t start = 0;
+  while (start < out.size()) {  // as `agentmux logs` does (src/cli/cli.cc LogPrinter): the last,
+    size_t nl = out.find('\n', start);  // unfinished line is rendered too
+    std::string_view line = out.substr(start, nl == std::string_view::npos ? std::string_view::npos : nl - start);
+    sink = sink + renderer->Line(line).size();
+    if (renderer_index == 0) sink = sink + agentmux::RenderClaudeLine(line).size();
+    if (nl == std::string_view::npos) break;
+    start = nl + 1;
+  }
+  sink = sink + renderer->Finish().size();
+  (void)sink;
+  return 0;
+}
