@@ -13,7 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/result.h"
-#include "session/session.h"
+#include "model/session.h"
 
 namespace agentmux {
 

@@ -728,6 +728,20 @@ auto Store::Guarded(F&& read) -> decltype(read()) {
   }
 }
 
+void Store::SetMetadata(Database& db, const std::string& session_id, const std::string& key, const std::string& value) {
+  Statement st(db, "INSERT OR REPLACE INTO session_metadata (session_id, key, value) VALUES (?, ?, ?)");
+  st.bind(1, session_id);
+  st.bind(2, key);
+  st.bind(3, RedactText(value));
+  st.exec();
+}
+
+void Store::DeleteSession(Database& db, const std::string& session_id) {
+  Statement st(db, "DELETE FROM sessions WHERE id = ?");
+  st.bind(1, session_id);
+  st.exec();
+}
+
 Result<std::string> Store::ResolveId(const std::string& prefix) {
   return Guarded([&]() -> Result<std::string> {
     if (prefix.empty()) return Error::InvalidArgument("invalid_id", "a session id (or a unique prefix of one) is required");

@@ -32,7 +32,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/result.h"
-#include "session/session.h"
+#include "model/session.h"
 
 namespace SQLite {
 class Database;
@@ -138,6 +138,11 @@ class Store {
   static void UpdateSession(SQLite::Database& db, const SessionRecord& s);  // every column but id
   static int64_t InsertEvent(SQLite::Database& db, const std::string& session_id, const std::string& type,
                              const nlohmann::json& data, int64_t ts_ms);
+  // Sets one metadata key of a session (insert or replace); the value is redacted.
+  static void SetMetadata(SQLite::Database& db, const std::string& session_id, const std::string& key,
+                          const std::string& value);
+  // Deletes a session with its specs, metadata, logs and events (foreign keys cascade).
+  static void DeleteSession(SQLite::Database& db, const std::string& session_id);
 
   // ---- reads (REQUIRES: one thread) ----
   // The unique id starting with `prefix`. Errors: session_not_found, ambiguous_id (lists candidates).

@@ -1,4 +1,4 @@
-#include "session/session.h"
+#include "model/session.h"
 
 #include "base/clock.h"
 

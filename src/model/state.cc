@@ -1,4 +1,4 @@
-#include "session/state.h"
+#include "model/state.h"
 
 #include <array>
 

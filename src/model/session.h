@@ -11,7 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "session/state.h"
+#include "model/state.h"
 
 namespace agentmux {
 

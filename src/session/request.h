@@ -1,0 +1,34 @@
+// What a new session is created from (POST /api/sessions, `agentmux run`, continue, retry).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "model/session.h"
+
+namespace agentmux {
+
+struct CreateRequest {
+  std::string tool;                      // adapter name; "" = shell when `command` is set
+  std::optional<SessionMode> mode;       // default: the adapter's
+  std::string project_path;              // must be an existing directory; canonicalised
+  std::vector<std::string> spec_ids;     // ordered; each must resolve (specs/specs.h)
+  std::optional<std::string> prompt;
+  std::vector<std::string> command;      // argv for the shell tool
+  std::map<std::string, std::string> env;  // --env KEY=VAL
+  std::optional<std::string> parent_id;
+  unsigned short cols = 0, rows = 0;     // initial PTY size (0 = 120x40)
+  std::optional<int64_t> timeout_ms;     // end the session (stop ladder, status failed) after this long
+  // Continue the agent's conversation with this id (the adapter adds its resume flag). Set by
+  // Continue(); with it, the context delivered is the prompt alone.
+  std::optional<std::string> resume_conversation;
+  bool fallback_fresh = false;           // if the agent no longer knows the conversation, start afresh
+  // Created to be started at once (create-and-start): recovery cancels it if a crash cut the two
+  // apart (metadata start_requested).
+  bool start_requested = false;
+};
+
+}  // namespace agentmux
