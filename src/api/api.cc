@@ -1,6 +1,5 @@
 #include "api/api.h"
 
-#include <boost/beast/core/detail/base64.hpp>
 #include <boost/url/parse.hpp>
 #include <boost/url/src.hpp>  // Boost.URL, header-only build: only in this translation unit
 #include <unistd.h>
@@ -11,7 +10,6 @@
 
 namespace agentmux {
 using nlohmann::json;
-namespace base64 = boost::beast::detail::base64;
 
 namespace {
 
@@ -133,19 +131,6 @@ json SpecToJson(const Spec& s) {
 }
 
 }  // namespace
-
-std::string Base64Encode(std::string_view bytes) {
-  std::string out(base64::encoded_size(bytes.size()), '\0');
-  out.resize(base64::encode(out.data(), bytes.data(), bytes.size()));
-  return out;
-}
-
-std::string Base64Decode(std::string_view text) {
-  std::string out(base64::decoded_size(text.size()), '\0');
-  auto [written, read] = base64::decode(out.data(), text.data(), text.size());
-  out.resize(written);
-  return out;
-}
 
 json ChunkToJson(const LogChunk& c) {
   return {{"seq", c.seq}, {"offset", c.offset}, {"timestamp", Rfc3339(c.ts)}, {"ts_ms", c.ts},

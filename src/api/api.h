@@ -25,6 +25,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/base64.h"
 #include "base/result.h"
 
 namespace agentmux {
@@ -52,9 +53,6 @@ int HttpStatusFor(const Error& error);
 ApiResponse ErrorResponse(const Error& error);
 ApiResponse JsonResponse(int status, const nlohmann::json& body);
 
-// Base64 (RFC 4648, with padding) of raw bytes: how log data travels in JSON.
-std::string Base64Encode(std::string_view bytes);
-std::string Base64Decode(std::string_view text);
 
 // JSON shape of one log chunk on the wire: {seq, offset, timestamp, level, data (base64)}.
 struct LogChunk;

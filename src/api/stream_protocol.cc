@@ -45,7 +45,9 @@ Result<ClientMessage> ParseClientMessage(std::string_view text) {
   } else if (out.type == "input") {
     if (const json* b64 = field("data_b64")) {
       if (!b64->is_string()) return Bad("field 'data_b64' must be a string");
-      out.data = Base64Decode(b64->get<std::string>());
+      auto bytes = Base64Decode(b64->get<std::string>());
+      if (!bytes) return Bad("field 'data_b64' is not base64");
+      out.data = std::move(*bytes);
     } else if (const json* data = field("data")) {
       if (!data->is_string()) return Bad("field 'data' must be a string");
       out.data = data->get<std::string>();

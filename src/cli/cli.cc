@@ -287,7 +287,7 @@ json Follow(DaemonClient& client, const std::string& id, int64_t since_seq, LogP
       int64_t seq = (*msg)["seq"].get<int64_t>();
       if (seq < expected) continue;
       if (seq > expected) Fail("log stream gap: expected seq " + std::to_string(expected) + ", got " + std::to_string(seq));
-      printer.Print(Str(*msg, "level"), Base64Decode(Str(*msg, "data")));
+      printer.Print(Str(*msg, "level"), Base64Decode(Str(*msg, "data")).value_or(""));
       expected = seq + 1;
     } else if (type == "status") {
       if (IsTerminalStatus(Str(*msg, "status"))) {
@@ -315,7 +315,7 @@ int64_t PrintStoredLogs(DaemonClient& c, const json& session, std::optional<int6
     json page = Call(c, "GET", target);
     const json& chunks = page["chunks"];
     if (chunks.empty()) break;
-    for (const auto& ch : chunks) printer.Print(Str(ch, "level"), Base64Decode(Str(ch, "data")));
+    for (const auto& ch : chunks) printer.Print(Str(ch, "level"), Base64Decode(Str(ch, "data")).value_or(""));
     after = page["last_seq"].get<int64_t>();
     if (after >= page["log_seq"].get<int64_t>()) break;
   }
@@ -386,7 +386,7 @@ int Attach(DaemonClient& client, const json& session) {
         break;
       }
       std::string type = Str(*msg, "type");
-      if (type == "log") WriteOut(stdout, Base64Decode(Str(*msg, "data")));
+      if (type == "log") WriteOut(stdout, Base64Decode(Str(*msg, "data")).value_or(""));
       if (type == "status" && IsTerminalStatus(Str(*msg, "status"))) {
         end_message = "session " + ShortId(id) + " " + Str(*msg, "status");
         end_code = SessionExitCode((*msg)["session"]);
