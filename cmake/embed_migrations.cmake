@@ -1,7 +1,7 @@
 # Writes OUT: a C++ file with every DIR/NNNN_*.sql as MigrationSql(N) and legacy_seed001.sql.
 file(GLOB files "${DIR}/[0-9][0-9][0-9][0-9]_*.sql")
 list(SORT files)
-set(body "#include \"store/store.h\"\nnamespace agentmux {\nnamespace {\nconst char* const kMigrations[] = {\n")
+set(body "#include \"store/migrate.h\"\nnamespace agentmux {\nnamespace {\nconst char* const kMigrations[] = {\n")
 set(count 0)
 foreach(f ${files})
   file(READ ${f} sql)

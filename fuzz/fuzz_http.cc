@@ -110,7 +110,9 @@ struct World {
   void Reset() {
     agentmux::SessionFilter all;
     all.limit = 1000;
-    for (const auto& s : store->ListSessions(all)) (void)manager->Delete(s.id);  // clears the manager's maps
+    std::vector<std::string> left;
+    for (const auto& s : store->ListSessions(all))
+      if (!manager->Delete(s.id).ok()) left.push_back(s.id);  // Delete clears the manager's own state
     using agentmux::SessionStatus;
     auto pending = Record("00000000-0000-7000-8000-0000000000a1", "shell", SessionStatus::kPending);
     pending.mode = agentmux::SessionMode::kGuided;
@@ -149,17 +151,17 @@ struct World {
         std::string("partial \xff\xfe\0 end", 15)};
     for (const auto& c : chunks) done.log_bytes += static_cast<int64_t>(c.size());
 
-    agentmux::Status st = store->Write([&](SQLite::Database& db) {
-      db.exec("DELETE FROM sessions");
+    agentmux::Status st = store->Write([&](agentmux::StoreTxn& t) {
+      for (const auto& id : left) t.DeleteSession(id);  // e.g. the "running" record without a process
       for (const auto* r : {&pending, &done, &interrupted, &orphan}) {
-        agentmux::Store::InsertSession(db, *r);
-        agentmux::Store::InsertEvent(db, r->id, "created", {{"tool", r->tool}}, r->created_at);
+        t.InsertSession(*r);
+        t.InsertEvent(r->id, "created", {{"tool", r->tool}}, r->created_at);
       }
-      agentmux::Store::InsertEvent(db, done.id, "started", {{"pid", 4242}}, kT0 + 10);
-      agentmux::Store::InsertEvent(db, done.id, "tool_use", {{"tool", "Bash"}, {"input", "ls -la"}}, kT0 + 20);
-      agentmux::Store::InsertEvent(db, done.id, "turn_finished", {{"is_error", false}}, kT0 + 30);
-      agentmux::Store::InsertEvent(db, done.id, "completed", {{"exit_code", 0}}, kT0 + 5000);
-      agentmux::Store::InsertEvent(db, interrupted.id, "interrupted", {{"reason", "daemon restarted"}}, kT0 + 40);
+      t.InsertEvent(done.id, "started", {{"pid", 4242}}, kT0 + 10);
+      t.InsertEvent(done.id, "tool_use", {{"tool", "Bash"}, {"input", "ls -la"}}, kT0 + 20);
+      t.InsertEvent(done.id, "turn_finished", {{"is_error", false}}, kT0 + 30);
+      t.InsertEvent(done.id, "completed", {{"exit_code", 0}}, kT0 + 5000);
+      t.InsertEvent(interrupted.id, "interrupted", {{"reason", "daemon restarted"}}, kT0 + 40);
     });
     if (!st.ok()) Fail("fixture write failed", st.error().message);
     int64_t offset = 0, seq = 0;

@@ -1,6 +1,5 @@
 // Control of sessions: pause, resume, stop, delete, keystrokes, and the conversation commands
 // (continue, retry, and the fallback when an agent lost its conversation).
-#include <SQLiteCpp/SQLiteCpp.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
 
@@ -67,7 +66,7 @@ void SessionManager::HandleLostConversation(const SessionRecord& rec, const std:
         SessionRecord seeded = *fresh;
         seeded.context = FallbackContext(parent->context, rec.context);
         seeded.metadata["fallback_from"] = rec.id;
-        (void)store_.Write([&](SQLite::Database& db) { Store::UpdateSession(db, seeded); });
+        (void)store_.Write([&](StoreTxn& tx) { tx.UpdateSession(seeded); });
         auto started = Start(seeded.id);
         if (started.ok()) fallback_id = seeded.id;
       }
@@ -76,9 +75,9 @@ void SessionManager::HandleLostConversation(const SessionRecord& rec, const std:
   if (fallback_id) payload["fallback_session_id"] = *fallback_id;
   int64_t now = NowMs();
   std::string id = rec.id;
-  (void)store_.Write([&](SQLite::Database& db) {
-    Store::InsertEvent(db, id, "error", payload, now);
-    if (fallback_id) Store::SetMetadata(db, id, "fallback_session_id", *fallback_id);
+  (void)store_.Write([&](StoreTxn& tx) {
+    tx.InsertEvent(id, "error", payload, now);
+    if (fallback_id) tx.SetMetadata(id, "fallback_session_id", *fallback_id);
   });
   bus_.Event(EventRecord{0, id, "error", payload, now});
 }
@@ -183,7 +182,7 @@ Status SessionManager::Delete(const std::string& id_or_prefix) {
     return Error::Conflict("session_running", "session " + got->id + " is " + std::string(ToString(got->status)) +
                                                   "; stop it first (`agentmux stop " + got->id.substr(0, 13) + "`)");
   std::string id = got->id;
-  Status st = store_.Write([&](SQLite::Database& db) { Store::DeleteSession(db, id); });
+  Status st = store_.Write([&](StoreTxn& tx) { tx.DeleteSession(id); });
   if (st.ok()) {
     secret_env_.erase(id);
     unredacted_.erase(id);
@@ -208,7 +207,7 @@ Status SessionManager::Resize(const std::string& id, unsigned short cols, unsign
     live.rec.metadata["pty_cols"] = std::to_string(cols);
     live.rec.metadata["pty_rows"] = std::to_string(rows);
     SessionRecord snapshot = live.rec;
-    store_.Post([snapshot](SQLite::Database& db) { Store::UpdateSession(db, snapshot); });
+    store_.Post([snapshot](StoreTxn& tx) { tx.UpdateSession(snapshot); });
     Notify(snapshot);
   }
   return OkStatus();

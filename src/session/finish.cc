@@ -1,6 +1,5 @@
 // The end of a session (its process gone and its output drained), recovery of what a dead daemon
 // left, and shutdown.
-#include <SQLiteCpp/SQLiteCpp.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
 
@@ -177,10 +176,10 @@ void SessionManager::Finish(Live& live) {
   snapshot.updated_at = NowMs();
   int64_t chunks = snapshot.log_seq, bytes = snapshot.log_bytes;
   int64_t first_event = 0;
-  Status st = store_.Write([&](SQLite::Database& db) {
-    first_event = Store::InsertEvent(db, id, "output_closed", {{"chunks", chunks}, {"bytes", bytes}}, snapshot.updated_at);
-    Store::UpdateSession(db, snapshot);
-    Store::InsertEvent(db, id, live.final_event, live.final_payload, snapshot.updated_at);
+  Status st = store_.Write([&](StoreTxn& tx) {
+    first_event = tx.InsertEvent(id, "output_closed", {{"chunks", chunks}, {"bytes", bytes}}, snapshot.updated_at);
+    tx.UpdateSession(snapshot);
+    tx.InsertEvent(id, live.final_event, live.final_payload, snapshot.updated_at);
   });
   if (!st.ok()) {
     if (st.error().code == "store_unavailable") return retry_later();

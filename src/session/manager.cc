@@ -1,6 +1,5 @@
 #include "session/manager.h"
 
-#include <SQLiteCpp/SQLiteCpp.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
 #include <sys/wait.h>
@@ -138,9 +137,9 @@ Result<SessionRecord> SessionManager::ApplyTransition(SessionRecord& rec, Sessio
   payload["from"] = ToString(rec.status);
   payload["to"] = ToString(updated.status);
   int64_t event_id = 0;
-  Status st = store_.Write([&](SQLite::Database& db) {
-    Store::UpdateSession(db, updated);
-    event_id = Store::InsertEvent(db, updated.id, event_type, payload, updated.updated_at);
+  Status st = store_.Write([&](StoreTxn& tx) {
+    tx.UpdateSession(updated);
+    event_id = tx.InsertEvent(updated.id, event_type, payload, updated.updated_at);
   });
   if (!st.ok()) return st.error();
   rec = updated;
@@ -257,9 +256,9 @@ Result<SessionRecord> SessionManager::Create(CreateRequest req) {
     for (auto& [k, v] : rec.env) redact(v);
     if (changed) unredacted_[rec.id] = std::move(original);
   }
-  Status st = store_.Write([&](SQLite::Database& db) {
-    Store::InsertSession(db, rec);
-    Store::InsertEvent(db, rec.id, "created", payload, rec.created_at);
+  Status st = store_.Write([&](StoreTxn& tx) {
+    tx.InsertSession(rec);
+    tx.InsertEvent(rec.id, "created", payload, rec.created_at);
   });
   if (!st.ok()) {
     unredacted_.erase(rec.id);
@@ -460,7 +459,7 @@ void SessionManager::StartTimeout(Live& live, int64_t timeout_ms) {
     int64_t now = NowMs();
     nlohmann::json payload = {{"timeout_ms", timeout_ms}};
     if (l.parser && l.parser->report().error) payload["last_agent_message"] = *l.parser->report().error;
-    store_.Post([sid, payload, now](SQLite::Database& db) { Store::InsertEvent(db, sid, "timeout", payload, now); });
+    store_.Post([sid, payload, now](StoreTxn& tx) { tx.InsertEvent(sid, "timeout", payload, now); });
     bus_.Event(EventRecord{0, sid, "timeout", payload, now});
     BeginStop(l, SessionAction::kFail, "timed out after " + FormatDuration(timeout_ms), options_.timeout_grace_ms);
   });

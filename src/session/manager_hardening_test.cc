@@ -92,7 +92,7 @@ TEST_F(ManagerFaultTest, ASessionThatEndsOnAFullDiskIsRecordedWhenSpaceReturns) 
   auto s = RunShell({"sh", "-c", "sleep 0.3; echo bye"});
   SetFault(Fault::kDiskFull);
   // A write that fails makes the store notice the full disk.
-  store_->Post([id = s.id](SQLite::Database& db) { Store::InsertEvent(db, id, "probe", {}, NowMs()); });
+  store_->Post([id = s.id](StoreTxn& tx) { tx.InsertEvent(id, "probe", {}, NowMs()); });
   ASSERT_TRUE(RunUntil([&] { return !store_->writable(); }));
   RunUntil([] { return false; }, 1200);
   EXPECT_EQ(Current(s.id).status, SessionStatus::kRunning) << "not ended before its end can be stored";
@@ -158,7 +158,7 @@ TEST_F(ManagerTest, AStaleRunningRecordCanBeStoppedAndDeleted) {
   stale.status = SessionStatus::kRunning;
   stale.pid = 999999;
   stale.created_at = stale.updated_at = NowMs();
-  ASSERT_TRUE(store_->Write([&](SQLite::Database& db) { Store::InsertSession(db, stale); }).ok());
+  ASSERT_TRUE(store_->Write([&](StoreTxn& tx) { tx.InsertSession(stale); }).ok());
   auto paused = manager_->Pause(stale.id);
   ASSERT_FALSE(paused.ok());
   EXPECT_EQ(paused.error().code, "session_not_running");

@@ -1,6 +1,5 @@
 // A live session's output: sequenced into the log, fanned out, parsed for the agent's report and
 // events; commits coming back from the store; the store's health.
-#include <SQLiteCpp/SQLiteCpp.h>
 #include <spdlog/spdlog.h>
 
 #include "base/clock.h"
@@ -39,7 +38,7 @@ void SessionManager::ParserFailed(Live& live, const std::string& what) {
   int64_t now = NowMs();
   std::string sid = live.rec.id;
   nlohmann::json payload = {{"message", "agentmux stopped reading the agent's structured output: " + what}};
-  store_.Post([sid, payload, now](SQLite::Database& db) { Store::InsertEvent(db, sid, "parse_error", payload, now); });
+  store_.Post([sid, payload, now](StoreTxn& tx) { tx.InsertEvent(sid, "parse_error", payload, now); });
   bus_.Event(EventRecord{0, sid, "parse_error", payload, now});
 }
 
@@ -50,8 +49,8 @@ void SessionManager::DrainAgentEvents(Live& live) {
   if (events.empty()) return;
   int64_t ts = NowMs();
   std::string sid = live.rec.id;
-  store_.Post([sid, events, ts](SQLite::Database& db) {
-    for (const auto& e : events) Store::InsertEvent(db, sid, e.type, e.data, ts);
+  store_.Post([sid, events, ts](StoreTxn& tx) {
+    for (const auto& e : events) tx.InsertEvent(sid, e.type, e.data, ts);
   });
   for (const auto& e : events) bus_.Event(EventRecord{0, sid, e.type, e.data, ts});
 }
@@ -71,9 +70,9 @@ void SessionManager::ApplyReport(Live& live) {
   SessionRecord snapshot = rec;
   nlohmann::json usage_payload = new_usage ? UsagePayload(rec, r) : nlohmann::json();
   // Not a status change: queue it behind the chunks already read, no need to wait.
-  store_.Post([snapshot, usage_payload, new_usage](SQLite::Database& db) {
-    Store::UpdateSession(db, snapshot);
-    if (new_usage) Store::InsertEvent(db, snapshot.id, "usage", usage_payload, snapshot.updated_at);
+  store_.Post([snapshot, usage_payload, new_usage](StoreTxn& tx) {
+    tx.UpdateSession(snapshot);
+    if (new_usage) tx.InsertEvent(snapshot.id, "usage", usage_payload, snapshot.updated_at);
   });
   if (new_usage) bus_.Event(EventRecord{0, rec.id, "usage", usage_payload, snapshot.updated_at});
   Notify(snapshot);
@@ -106,7 +105,7 @@ void SessionManager::OnStoreHealth(bool writable, const std::string& health) {
   // Each live session's history says its output was held back while the disk was full.
   for (auto& [id, live] : live_) {
     std::string sid = id;
-    store_.Post([sid, payload, now](SQLite::Database& db) { Store::InsertEvent(db, sid, "store_stalled", payload, now); });
+    store_.Post([sid, payload, now](StoreTxn& tx) { tx.InsertEvent(sid, "store_stalled", payload, now); });
     bus_.Event(EventRecord{0, sid, "store_stalled", payload, now});
   }
 }

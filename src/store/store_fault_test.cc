@@ -78,7 +78,7 @@ class StoreFaultTest : public ::testing::Test {
 TEST_F(StoreFaultTest, DiskFullNeverDropsAChunkAndResumesWhenSpaceReturns) {
   auto store = Open();
   auto s = NewSession();
-  ASSERT_TRUE(store->Write([&](SQLite::Database& db) { Store::InsertSession(db, s); }).ok());
+  ASSERT_TRUE(store->Write([&](StoreTxn& tx) { tx.InsertSession(s); }).ok());
   std::vector<std::pair<bool, std::string>> changes;
   std::mutex mu;
   store->SetHealthListener([&](bool writable, const std::string& health) {
@@ -101,12 +101,12 @@ TEST_F(StoreFaultTest, DiskFullNeverDropsAChunkAndResumesWhenSpaceReturns) {
   EXPECT_EQ(store->health().rfind("disk full", 0), 0u) << store->health();
   // Writes that wait are refused at once, and not applied later.
   int64_t t0 = MonotonicMs();
-  Status refused = store->Write([&](SQLite::Database& db) { Store::InsertEvent(db, s.id, "never", {}, NowMs()); });
+  Status refused = store->Write([&](StoreTxn& tx) { tx.InsertEvent(s.id, "never", {}, NowMs()); });
   EXPECT_FALSE(refused.ok());
   EXPECT_EQ(refused.error().code, "store_unavailable");
   EXPECT_LT(MonotonicMs() - t0, 1000) << "a full disk must not stall the caller";
   // A posted change is kept with the chunks.
-  store->Post([&](SQLite::Database& db) { Store::InsertEvent(db, s.id, "kept", {}, NowMs()); });
+  store->Post([&](StoreTxn& tx) { tx.InsertEvent(s.id, "kept", {}, NowMs()); });
   append(100);
   std::this_thread::sleep_for(std::chrono::milliseconds(600));  // several failed retries
   EXPECT_GT(FaultedWrites(), 0);
@@ -134,7 +134,7 @@ TEST_F(StoreFaultTest, DiskFullNeverDropsAChunkAndResumesWhenSpaceReturns) {
 TEST_F(StoreFaultTest, AnIoErrorIsReportedAsSuchAndAlsoRetried) {
   auto store = Open();
   auto s = NewSession();
-  ASSERT_TRUE(store->Write([&](SQLite::Database& db) { Store::InsertSession(db, s); }).ok());
+  ASSERT_TRUE(store->Write([&](StoreTxn& tx) { tx.InsertSession(s); }).ok());
   SetFault(Fault::kIoError);
   store->AppendLog(Chunk(s.id, 1, 0, "hello\n"));
   ASSERT_TRUE(WaitFor([&] { return !store->writable(); }));
@@ -150,13 +150,13 @@ TEST_F(StoreFaultTest, AnIoErrorIsReportedAsSuchAndAlsoRetried) {
 TEST_F(StoreFaultTest, AChunkThatCanNeverBeStoredDoesNotBlockItsBatch) {
   auto store = Open();
   auto s = NewSession();
-  ASSERT_TRUE(store->Write([&](SQLite::Database& db) { Store::InsertSession(db, s); }).ok());
+  ASSERT_TRUE(store->Write([&](StoreTxn& tx) { tx.InsertSession(s); }).ok());
   store->AppendLog(Chunk(s.id, 1, 0, "one\n"));
   store->Flush();
   int64_t t0 = MonotonicMs();
   store->AppendLog(Chunk(s.id, 1, 4, "dup\n"));
   store->AppendLog(Chunk(s.id, 2, 4, "two\n"));
-  Status st = store->Write([&](SQLite::Database& db) { Store::InsertEvent(db, s.id, "after", {}, NowMs()); });
+  Status st = store->Write([&](StoreTxn& tx) { tx.InsertEvent(s.id, "after", {}, NowMs()); });
   EXPECT_TRUE(st.ok());
   EXPECT_LT(MonotonicMs() - t0, 1000);
   EXPECT_TRUE(store->writable());
@@ -185,12 +185,12 @@ TEST_F(StoreFaultTest, ACrashBeforeOrAfterACommitLeavesAConsistentFile) {
       if (!store.ok()) ::_exit(3);
       SessionRecord s = NewSession();
       s.id = id;
-      (void)(*store)->Write([&](SQLite::Database& db) { Store::InsertSession(db, s); });
+      (void)(*store)->Write([&](StoreTxn& tx) { tx.InsertSession(s); });
       (*store)->AppendLog(Chunk(id, 1, 0, "first\n"));
-      (void)(*store)->Write([](SQLite::Database&) {});
+      (void)(*store)->Write([](StoreTxn&) {});
       armed = true;
       (*store)->AppendLog(Chunk(id, 2, 6, "second\n"));
-      (void)(*store)->Write([](SQLite::Database&) {});
+      (void)(*store)->Write([](StoreTxn&) {});
       ::_exit(4);  // not reached: the hook ends the process at the third commit
     }
     int status = 0;
@@ -211,11 +211,11 @@ TEST_F(StoreFaultTest, DamageFoundByAReadIsReportedWithWhatToDo) {
   std::vector<std::string> ids;
   {
     auto store = Open();
-    ASSERT_TRUE(store->Write([&](SQLite::Database& db) {
+    ASSERT_TRUE(store->Write([&](StoreTxn& tx) {
                        for (int i = 0; i < 2000; ++i) {
                          auto s = NewSession();
                          ids.push_back(s.id);
-                         Store::InsertSession(db, s);
+                         tx.InsertSession(s);
                        }
                      }).ok());
   }

@@ -72,7 +72,7 @@ TEST_F(StoreTest, SessionRoundTripKeepsSpecOrderAndFields) {
   s.prompt = "fix lint";
   s.metadata["k"] = "v";
   s.env["FOO"] = "bar";
-  ASSERT_TRUE(store->Write([&](SQLite::Database& db) { Store::InsertSession(db, s); }).ok());
+  ASSERT_TRUE(store->Write([&](StoreTxn& tx) { tx.InsertSession(s); }).ok());
   auto got = store->GetSession(s.id);
   ASSERT_TRUE(got.ok());
   EXPECT_EQ(got->spec_ids, (std::vector<std::string>{"320-b", "028-a", "100-c"}));
@@ -87,7 +87,7 @@ TEST_F(StoreTest, SessionRoundTripKeepsSpecOrderAndFields) {
 TEST_F(StoreTest, ZeroSpecsStoreNoSpecRows) {
   auto store = Open();
   SessionRecord s = NewSession();
-  ASSERT_TRUE(store->Write([&](SQLite::Database& db) { Store::InsertSession(db, s); }).ok());
+  ASSERT_TRUE(store->Write([&](StoreTxn& tx) { tx.InsertSession(s); }).ok());
   SQLite::Database db(path_);
   EXPECT_EQ(db.execAndGet("SELECT COUNT(*) FROM session_specs").getInt(), 0);
   EXPECT_TRUE(store->GetSession(s.id)->spec_ids.empty());
@@ -96,7 +96,7 @@ TEST_F(StoreTest, ZeroSpecsStoreNoSpecRows) {
 TEST_F(StoreTest, GroupCommitStoresEveryChunkInOrderInFewCommits) {
   auto store = Open();
   SessionRecord s = NewSession();
-  ASSERT_TRUE(store->Write([&](SQLite::Database& db) { Store::InsertSession(db, s); }).ok());
+  ASSERT_TRUE(store->Write([&](StoreTxn& tx) { tx.InsertSession(s); }).ok());
   uint64_t commits_before = store->commit_count();
   std::string expected;
   int64_t offset = 0;
@@ -131,7 +131,7 @@ TEST_F(StoreTest, GroupCommitStoresEveryChunkInOrderInFewCommits) {
 TEST_F(StoreTest, AfterAFloodTheWalIsCheckpointedAndShrinks) {
   auto store = Open();
   SessionRecord s = NewSession();
-  ASSERT_TRUE(store->Write([&](SQLite::Database& db) { Store::InsertSession(db, s); }).ok());
+  ASSERT_TRUE(store->Write([&](StoreTxn& tx) { tx.InsertSession(s); }).ok());
   const std::string block(64 * 1024, 'x');
   const int kChunks = 96 * 16;  // 96 MiB
   for (int i = 1; i <= kChunks; ++i) store->AppendLog(Chunk(s.id, i, int64_t(i - 1) * 65536, block));
@@ -140,7 +140,7 @@ TEST_F(StoreTest, AfterAFloodTheWalIsCheckpointedAndShrinks) {
   auto wal = fs::file_size(path_ + "-wal");
   for (int i = 0; i < 100 && wal > (64u << 20); ++i) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    ASSERT_TRUE(store->Write([&](SQLite::Database& db) { Store::InsertEvent(db, s.id, "note", {}, NowMs()); }).ok());
+    ASSERT_TRUE(store->Write([&](StoreTxn& tx) { tx.InsertEvent(s.id, "note", {}, NowMs()); }).ok());
     wal = fs::file_size(path_ + "-wal");
   }
   EXPECT_LE(wal, 64u << 20) << "the WAL is truncated to journal_size_limit after its checkpoint";
@@ -155,10 +155,10 @@ TEST_F(StoreTest, AfterAFloodTheWalIsCheckpointedAndShrinks) {
 TEST_F(StoreTest, AFailingWriteRollsBackAloneAndReportsItsError) {
   auto store = Open();
   SessionRecord a = NewSession(), b = NewSession();
-  ASSERT_TRUE(store->Write([&](SQLite::Database& db) { Store::InsertSession(db, a); }).ok());
-  Status bad = store->Write([&](SQLite::Database& db) {
-    Store::InsertSession(db, b);
-    Store::InsertSession(db, a);  // duplicate primary key: throws
+  ASSERT_TRUE(store->Write([&](StoreTxn& tx) { tx.InsertSession(a); }).ok());
+  Status bad = store->Write([&](StoreTxn& tx) {
+    tx.InsertSession(b);
+    tx.InsertSession(a);  // duplicate primary key: throws
   });
   EXPECT_FALSE(bad.ok());
   EXPECT_TRUE(store->GetSession(a.id).ok());
@@ -170,9 +170,9 @@ TEST_F(StoreTest, ResolvesUniquePrefixesAndRefusesAmbiguousOnes) {
   SessionRecord a = NewSession(), b = NewSession();
   a.id = "01900000-aaaa-7000-8000-000000000001";
   b.id = "01900000-aaab-7000-8000-000000000002";
-  ASSERT_TRUE(store->Write([&](SQLite::Database& db) {
-    Store::InsertSession(db, a);
-    Store::InsertSession(db, b);
+  ASSERT_TRUE(store->Write([&](StoreTxn& tx) {
+    tx.InsertSession(a);
+    tx.InsertSession(b);
   }).ok());
   EXPECT_EQ(*store->ResolveId("01900000-aaaa"), a.id);
   EXPECT_EQ(*store->ResolveId("01900000-AAAB"), b.id);
@@ -189,7 +189,7 @@ TEST_F(StoreTest, ResolvesUniquePrefixesAndRefusesAmbiguousOnes) {
 TEST_F(StoreTest, TailFindsTheChunkHoldingTheLastLines) {
   auto store = Open();
   SessionRecord s = NewSession();
-  ASSERT_TRUE(store->Write([&](SQLite::Database& db) { Store::InsertSession(db, s); }).ok());
+  ASSERT_TRUE(store->Write([&](StoreTxn& tx) { tx.InsertSession(s); }).ok());
   // chunks: "a\nb\n" "c\nd\ne\n" "f\n"
   store->AppendLog(Chunk(s.id, 1, 0, "a\nb\n"));
   store->AppendLog(Chunk(s.id, 2, 4, "c\nd\ne\n"));
@@ -289,7 +289,7 @@ TEST_F(StoreTest, OnlyACleanCloseLeavesTheMarkerThatSkipsTheIntegrityCheck) {
   auto store = Open();
   EXPECT_FALSE(fs::exists(marker));
   auto s = NewSession();
-  ASSERT_TRUE(store->Write([&](SQLite::Database& db) { Store::InsertSession(db, s); }).ok());
+  ASSERT_TRUE(store->Write([&](StoreTxn& tx) { tx.InsertSession(s); }).ok());
   store.reset();
   EXPECT_TRUE(fs::exists(marker));
   store = Open();
@@ -308,11 +308,11 @@ TEST_F(StoreTest, AfterAnUncleanCloseTheFileIsCheckedAndDamageReported) {
   std::vector<std::string> ids;
   {
     auto store = Open();
-    ASSERT_TRUE(store->Write([&](SQLite::Database& db) {
+    ASSERT_TRUE(store->Write([&](StoreTxn& tx) {
                        for (int i = 0; i < 2000; ++i) {
                          auto s = NewSession();
                          ids.push_back(s.id);
-                         Store::InsertSession(db, s);
+                         tx.InsertSession(s);
                        }
                      }).ok());
   }

@@ -695,6 +695,58 @@ try {
     assert(r.status === 404, `still there: ${r.status}`);
   });
 
+  await check('a banner on every page while the database cannot be written (faked /api/health), gone when it can', async () => {
+    // The daemon's own answers, with `store` / `store_integrity` / the listing's `store` replaced.
+    let fake = { store: 'disk full: test' };
+    const onHealth = async (route) => {
+      const r = await route.fetch();
+      await route.fulfill({ response: r, json: { ...(await r.json()), ...fake } });
+    };
+    await page.route('**/api/health', onHealth);
+    const banner = page.getByTestId('store-banner-unwritable');
+    await page.goto(`${ORIGIN}/#/`);
+    await banner.waitFor();
+    const text = await banner.innerText();
+    assert(text.includes('The database cannot be written (disk full: test).') && text.includes('nothing is lost') && text.includes('when space is freed'), `banner: ${text}`);
+    await page.locator('tbody tr').first().waitFor();
+    await sleep(150);
+    await page.screenshot({ path: '/tmp/banner.png' });
+    await shot('banner-list.png');
+    await page.emulateMedia({ colorScheme: 'light' });
+    await sleep(150);
+    await page.screenshot({ path: '/tmp/banner-light.png' });
+    await page.emulateMedia({ colorScheme: 'dark' });
+    await page.goto(`${ORIGIN}/#/specs?project=${encodeURIComponent(PROJECT)}`);
+    await banner.waitFor();
+    await page.goto(`${ORIGIN}/#/sessions/${counterId}`);
+    await page.locator('.detail-head').waitFor();
+    await banner.waitFor();
+    await shot('banner-detail.png');
+    // Health says "ok" again: the next poll (every 5 s) hides it, without a reload.
+    fake = { store: 'ok' };
+    await banner.waitFor({ state: 'detached', timeout: 8000 });
+    // A damaged file says what to run.
+    fake = { store: 'ok', store_integrity: 'failed: test' };
+    await page.goto(`${ORIGIN}/#/`);
+    const damaged = page.getByTestId('store-banner-damaged');
+    await damaged.waitFor();
+    assert((await damaged.innerText()).includes('agentmux doctor --repair'), `damaged banner: ${await damaged.innerText()}`);
+    await page.screenshot({ path: '/tmp/banner-damaged.png' });
+    // A sessions listing that carries `store` shows the banner at once (health without the field).
+    fake = { store: undefined, store_integrity: 'ok' };
+    const onList = async (route) => {
+      const r = await route.fetch();
+      await route.fulfill({ response: r, json: { ...(await r.json()), store: 'I/O error: test' } });
+    };
+    await page.route(/\/api\/sessions(\?|$)/, onList);
+    await page.reload();
+    await banner.waitFor();
+    assert((await banner.innerText()).includes('(I/O error: test)'), `banner from the listing: ${await banner.innerText()}`);
+    await page.unroute(/\/api\/sessions(\?|$)/, onList);
+    await page.unroute('**/api/health', onHealth);
+    await banner.waitFor({ state: 'detached', timeout: 8000 });
+  });
+
   await check('light theme and the theme toggle', async () => {
     await page.emulateMedia({ colorScheme: 'light' });
     await page.goto(`${ORIGIN}/#/sessions/${stepsId}`);

@@ -49,6 +49,8 @@ export interface SessionFilter {
 type FetchFn = typeof fetch;
 
 export class Api {
+  private readonly storeListeners = new Set<(store: string) => void>();
+
   constructor(
     private readonly token: string,
     private readonly base = '',
@@ -86,6 +88,12 @@ export class Api {
     return json as T;
   }
 
+  /** Called with the reason whenever a sessions listing says the database cannot be written. */
+  onStoreUnwritable(fn: (store: string) => void): () => void {
+    this.storeListeners.add(fn);
+    return () => this.storeListeners.delete(fn);
+  }
+
   health(): Promise<WireHealth> {
     return this.request('GET', '/api/health');
   }
@@ -100,7 +108,7 @@ export class Api {
     return { project: r.project, specs: r.specs.map(specFromWire) };
   }
 
-  async sessions(f: SessionFilter = {}): Promise<{ sessions: Session[]; nextCursor: string | null }> {
+  async sessions(f: SessionFilter = {}): Promise<{ sessions: Session[]; nextCursor: string | null; store: string | null }> {
     const q = new URLSearchParams();
     if (f.status) q.set('status', f.status);
     if (f.tool) q.set('tool', f.tool);
@@ -110,7 +118,9 @@ export class Api {
     if (f.cursor) q.set('cursor', f.cursor);
     const qs = q.toString();
     const r = await this.request<SessionsPage>('GET', '/api/sessions' + (qs ? `?${qs}` : ''));
-    return { sessions: r.sessions.map(sessionFromWire), nextCursor: r.next_cursor ?? null };
+    const store = typeof r.store === 'string' && r.store ? r.store : null;
+    if (store) for (const fn of this.storeListeners) fn(store);
+    return { sessions: r.sessions.map(sessionFromWire), nextCursor: r.next_cursor ?? null, store };
   }
 
   async session(id: string, withContext = false): Promise<Session> {

@@ -89,6 +89,16 @@ describe('wire types match docs/api.md', () => {
     expect(inner(route('GET /api/sessions/:id/events'), 'events')).toEqual([...WIRE_EVENT_FIELDS]);
     const health = /`\{([^}]+)\}`/.exec(route('GET /api/health'))!;
     expect(names(health[1]!)).toEqual([...WIRE_HEALTH_FIELDS]);
+    // SessionsPage.store: only while the database cannot be written.
+    expect(route('GET /api/sessions')).toContain('`{sessions: [Session], next_cursor, store?}`');
+  });
+
+  it('the events and errors the UI words', () => {
+    const events = section('Event types').replace(/\n/g, ' ');
+    for (const e of ['parse_error {message, line?}', 'store_unavailable {reason}', 'store_stalled {reason, stalled_ms, from, to}'])
+      expect(events).toContain(e);
+    expect(doc).toMatch(/\| 400 \|[^\n]*`bad_field`/);
+    expect(doc).toMatch(/\| 503 \|[^\n]*`store_corrupt`/);
   });
 
   it('stream messages the client relies on', () => {

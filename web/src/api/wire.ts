@@ -195,6 +195,9 @@ export interface WireHealth {
   schema_version: number;
   /** 'ok', 'checking' (after an unclean shutdown, in the background) or 'failed: …' */
   store_integrity: string;
+  /** 'ok', or why the database cannot be written now ('disk full: …', 'I/O error: …', 'locked by
+   * another process: …', 'damaged: …'): agents' output is then held back, not lost. */
+  store: string;
 }
 export const WIRE_HEALTH_FIELDS = [
   'status',
@@ -205,11 +208,14 @@ export const WIRE_HEALTH_FIELDS = [
   'sessions_live',
   'schema_version',
   'store_integrity',
+  'store',
 ] as const;
 
 export interface SessionsPage {
   sessions: WireSession[];
   next_cursor: string | null;
+  /** Only while the database cannot be written: why (as WireHealth.store). */
+  store?: string;
 }
 export interface LogsPage {
   session_id: string;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeEvent } from './events';
+import { addEvents, describeEvent, LIVE_ONLY_EVENTS } from './events';
 
 describe('describeEvent', () => {
   it('reads a tool call as the tool and its input', () => {
@@ -35,5 +35,66 @@ describe('describeEvent', () => {
       rest: { chunks: 3, bytes: 120 },
     });
     expect(describeEvent({ eventType: 'started', data: null })).toMatchObject({ rest: null });
+  });
+});
+
+describe('the daemon’s own notices', () => {
+  it('reads "writing stopped" with the reason', () => {
+    const v = describeEvent({ eventType: 'store_unavailable', data: { reason: 'disk full: database or disk is full' } });
+    expect(v).toEqual({
+      title: 'writing stopped',
+      tool: null,
+      detail: "disk full: database or disk is full — the agent's output is held back; nothing is lost",
+      isError: true,
+      rest: null,
+    });
+  });
+
+  it('reads a stall as how long output was held back and why', () => {
+    const v = describeEvent({
+      eventType: 'store_stalled',
+      data: { reason: 'disk full: database or disk is full', stalled_ms: 4321, from: '2026-11-22T03:41:13.000Z', to: '2026-11-22T03:41:17.321Z' },
+    });
+    expect(v).toEqual({ title: 'output held back', tool: null, detail: '4.3 s: disk full: database or disk is full', isError: false, rest: null });
+    expect(describeEvent({ eventType: 'store_stalled', data: { stalled_ms: 65000 } }).detail).toBe('1m 05s');
+  });
+
+  it('reads a parse error as a sentence, with the line it could not read', () => {
+    const v = describeEvent({
+      eventType: 'parse_error',
+      data: { message: "could not read a line of the agent's output: type must be string, but is number", line: '{"type":1}' },
+    });
+    expect(v).toEqual({
+      title: 'parse error',
+      tool: null,
+      detail: "Could not read a line of the agent's output: type must be string, but is number",
+      isError: false,
+      rest: { line: '{"type":1}' },
+    });
+    expect(describeEvent({ eventType: 'parse_error', data: {} }).detail).toBe("Could not read a line of the agent's output");
+  });
+
+  it('reads a timeout as when it stopped the agent', () => {
+    expect(describeEvent({ eventType: 'timeout', data: { timeout_ms: 90000, last_agent_message: 'rate limited' } })).toEqual({
+      title: 'timeout',
+      tool: null,
+      detail: 'after 1m 30s; stopped',
+      isError: true,
+      rest: { last_agent_message: 'rate limited' },
+    });
+  });
+});
+
+describe('addEvents', () => {
+  const ev = (id: number | null, eventType: string, timestamp = '2026-11-22T03:41:13.000Z') => ({ id, sessionId: 's', eventType, data: null, timestamp });
+  it('adds what is new, by id, and live-only events (no id) once', () => {
+    const have = [ev(1, 'created'), ev(2, 'started')];
+    expect(addEvents(have, [ev(2, 'started'), ev(3, 'usage')]).map((e) => e.id)).toEqual([1, 2, 3]);
+    expect(addEvents(have, [ev(2, 'started')])).toBe(have);
+    const live = addEvents(have, [ev(null, 'store_unavailable')]);
+    expect(live.map((e) => e.eventType)).toEqual(['created', 'started', 'store_unavailable']);
+    expect(addEvents(live, [ev(null, 'store_unavailable')])).toBe(live);
+    expect(LIVE_ONLY_EVENTS.has('store_unavailable')).toBe(true);
+    expect(LIVE_ONLY_EVENTS.has('store_stalled')).toBe(false);
   });
 });

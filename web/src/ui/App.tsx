@@ -3,6 +3,7 @@ import { forgetToken } from '../api/auth';
 import { Api, ApiError } from '../api/http';
 import type { Tool } from '../api/model';
 import { StreamConnection, streamUrl, type ConnectionState } from '../api/stream';
+import { StoreMonitor, storeBanners, type StoreBanner } from '../data/storeHealth';
 import { AppContext, type AppContextValue, type CreatePrefill } from './context';
 import { CreateDialog } from './CreateDialog';
 import { href, navigate, useRoute } from './router';
@@ -76,6 +77,30 @@ function ThemeToggle() {
   );
 }
 
+/** `backquoted` parts as code. */
+function withCode(text: string) {
+  return text.split(/`([^`]+)`/).map((part, i) => (i % 2 ? <code key={i}>{part}</code> : part));
+}
+
+/** While the database cannot be written, or is damaged: on every page, under the top bar. */
+function StoreBanners({ monitor }: { monitor: StoreMonitor }) {
+  const state = useSyncExternalStore(monitor.subscribe, monitor.getSnapshot);
+  const banners: StoreBanner[] = useMemo(() => storeBanners(state), [state]);
+  if (!banners.length) return null;
+  return (
+    <div className="banners">
+      {banners.map((b) => (
+        <p key={b.kind} className={`alert banner ${b.kind === 'damaged' ? 'alert-error' : 'alert-warn'}`} role="alert" data-testid={`store-banner-${b.kind}`}>
+          <span className="banner-icon" aria-hidden="true">
+            ⚠
+          </span>
+          <span>{withCode(b.text)}</span>
+        </p>
+      ))}
+    </div>
+  );
+}
+
 interface Toast {
   id: number;
   message: string;
@@ -94,11 +119,31 @@ export function App({ token }: { token: string }) {
 
   useEffect(() => () => watch.close(), [watch]);
 
+  // Health every 5 s (while the tab is visible): the banner says when the database cannot be
+  // written. A sessions listing that says so shows it at once.
+  const storeMonitor = useMemo(
+    () =>
+      new StoreMonitor(() => api.health(), {
+        active: () => document.visibilityState !== 'hidden',
+        onError: (e) => {
+          if (e instanceof ApiError && e.status === 401) setRejected(true);
+        },
+      }),
+    [api],
+  );
+  useEffect(() => api.onStoreUnwritable((store) => storeMonitor.reportList(store)), [api, storeMonitor]);
   useEffect(() => {
-    api.health().catch((e) => {
-      if (e instanceof ApiError && e.status === 401) setRejected(true);
-    });
-  }, [api]);
+    if (rejected) return;
+    const stop = storeMonitor.start();
+    const onVisible = () => {
+      if (document.visibilityState === 'visible') void storeMonitor.poll();
+    };
+    document.addEventListener('visibilitychange', onVisible);
+    return () => {
+      stop();
+      document.removeEventListener('visibilitychange', onVisible);
+    };
+  }, [storeMonitor, rejected]);
 
   const notify = useCallback((message: string, kind: 'info' | 'error' = 'info') => {
     const id = Date.now() + Math.random();
@@ -204,6 +249,7 @@ export function App({ token }: { token: string }) {
           </button>
         </div>
       </header>
+      <StoreBanners monitor={storeMonitor} />
       <main id="main" ref={mainRef} tabIndex={-1}>
         {page}
       </main>

@@ -1,9 +1,10 @@
 // Lifecycle events with their payloads. Loaded once, then extended when the stream says an
-// event happened (GET with after_id: only what is new).
+// event happened (GET with after_id: only what is new). Events the daemon cannot store (the
+// database could not be written) are shown as they arrive.
 import { useEffect, useRef, useState } from 'react';
 import type { SessionEvent } from '../api/model';
 import type { SessionFeed } from '../data/sessionFeed';
-import { describeEvent } from '../data/events';
+import { addEvents, describeEvent, LIVE_ONLY_EVENTS } from '../data/events';
 import { absoluteTime } from '../data/format';
 import { useApp } from './context';
 
@@ -30,10 +31,7 @@ export function EventsTimeline({ feed, hidden }: { feed: SessionFeed; hidden: bo
           if (!alive) return;
           if (got.length) {
             lastId.current = Math.max(lastId.current, ...got.map((e) => e.id ?? 0));
-            setEvents((have) => {
-              const seen = new Set(have.map((e) => e.id));
-              return [...have, ...got.filter((e) => !seen.has(e.id))];
-            });
+            setEvents((have) => addEvents(have, got));
           }
         } while (again.current && alive);
         setError(null);
@@ -44,7 +42,12 @@ export function EventsTimeline({ feed, hidden }: { feed: SessionFeed; hidden: bo
       }
     };
     void fetchNew();
-    const off = feed.listen({ onEvent: () => void fetchNew() });
+    const off = feed.listen({
+      onEvent: (e) => {
+        if (LIVE_ONLY_EVENTS.has(e.eventType)) setEvents((have) => addEvents(have, [e]));
+        else void fetchNew();
+      },
+    });
     return () => {
       alive = false;
       off();

@@ -1,0 +1,240 @@
+#include "store/codec.h"
+
+#include "base/clock.h"
+#include "proc/redact.h"
+
+namespace agentmux {
+
+using SQLite::Database;
+using SQLite::Statement;
+
+namespace {
+
+std::optional<std::string> OptText(const SQLite::Column& c) {
+  if (c.isNull()) return std::nullopt;
+  return c.getString();
+}
+std::optional<int64_t> OptInt(const SQLite::Column& c) {
+  if (c.isNull()) return std::nullopt;
+  return c.getInt64();
+}
+std::optional<int64_t> OptTime(const SQLite::Column& c) {
+  if (c.isNull()) return std::nullopt;
+  return ParseRfc3339(c.getString());
+}
+void BindOpt(Statement& st, int i, const std::optional<std::string>& v) {
+  v ? st.bind(i, *v) : st.bind(i);
+}
+void BindOpt(Statement& st, int i, const std::optional<int64_t>& v) {
+  v ? st.bind(i, *v) : st.bind(i);
+}
+void BindOpt(Statement& st, int i, const std::optional<int>& v) {
+  v ? st.bind(i, *v) : st.bind(i);
+}
+void BindTime(Statement& st, int i, const std::optional<int64_t>& v) {
+  v ? st.bind(i, Rfc3339(*v)) : st.bind(i);
+}
+
+}  // namespace
+
+const char* const kSessionColumns =
+    "id, project_path, prompt, tool, mode, status, exit_code, signal, pid, started_at, ended_at, "
+    "duration_ms, input_tokens, output_tokens, cache_read_tokens, cache_creation_tokens, cost_usd, "
+    "num_turns, agent_session_id, parent_id, command, env, context, error, log_seq, log_bytes, created_at, "
+    "updated_at, archived_at, token_count, conversation_input_tokens, conversation_output_tokens, "
+    "conversation_cache_read_tokens, conversation_cache_creation_tokens, conversation_cost_usd";
+
+namespace {
+
+// Binds columns 2.. of kSessionColumns (everything after id) starting at parameter `first`.
+// Every free text passes through the redactor on its way in (credential shapes: issue 11), whoever
+// built the record: the last gate before the disk.
+void BindSessionFields(Statement& st, int first, const SessionRecord& session) {
+  SessionRecord s = session;
+  if (s.prompt) s.prompt = RedactText(*s.prompt);
+  for (auto& arg : s.command) arg = RedactText(arg);
+  for (auto& [k, v] : s.env) v = RedactText(v);
+  s.context = RedactText(s.context);
+  if (s.error) s.error = RedactText(*s.error);
+  int i = first;
+  st.bind(i++, s.project_path);
+  BindOpt(st, i++, s.prompt);
+  st.bind(i++, s.tool);
+  st.bind(i++, std::string(ToString(s.mode)));
+  st.bind(i++, std::string(ToString(s.status)));
+  BindOpt(st, i++, s.exit_code);
+  BindOpt(st, i++, s.signal);
+  BindOpt(st, i++, s.pid);
+  BindTime(st, i++, s.started_at);
+  BindTime(st, i++, s.ended_at);
+  BindOpt(st, i++, s.duration_ms);
+  if (s.usage) {
+    st.bind(i++, s.usage->input_tokens);
+    st.bind(i++, s.usage->output_tokens);
+    st.bind(i++, s.usage->cache_read_tokens);
+    st.bind(i++, s.usage->cache_creation_tokens);
+  } else {
+    for (int k = 0; k < 4; ++k) st.bind(i++);
+  }
+  s.cost_usd ? st.bind(i++, *s.cost_usd) : st.bind(i++);
+  BindOpt(st, i++, s.num_turns);
+  BindOpt(st, i++, s.agent_session_id);
+  BindOpt(st, i++, s.parent_id);
+  st.bind(i++, nlohmann::json(s.command).dump());
+  st.bind(i++, nlohmann::json(s.env).dump());
+  st.bind(i++, s.context);
+  BindOpt(st, i++, s.error);
+  st.bind(i++, s.log_seq);
+  st.bind(i++, s.log_bytes);
+  st.bind(i++, Rfc3339(s.created_at));
+  st.bind(i++, Rfc3339(s.updated_at));
+  BindTime(st, i++, s.archived_at);
+  s.usage ? st.bind(i++, s.usage->total()) : st.bind(i++);
+  if (s.conversation_usage) {
+    st.bind(i++, s.conversation_usage->input_tokens);
+    st.bind(i++, s.conversation_usage->output_tokens);
+    st.bind(i++, s.conversation_usage->cache_read_tokens);
+    st.bind(i++, s.conversation_usage->cache_creation_tokens);
+  } else {
+    for (int k = 0; k < 4; ++k) st.bind(i++);
+  }
+  s.conversation_cost_usd ? st.bind(i++, *s.conversation_cost_usd) : st.bind(i++);
+}
+
+}  // namespace
+
+SideTables::SideTables(Database& db)
+    : specs(db, "SELECT spec_id FROM session_specs WHERE session_id = ? ORDER BY position"),
+      meta(db, "SELECT key, value FROM session_metadata WHERE session_id = ?") {}
+
+SessionRecord ReadSessionRow(SideTables& side, Statement& q) {
+  SessionRecord s;
+  int i = 0;
+  s.id = q.getColumn(i++).getString();
+  s.project_path = q.getColumn(i++).getString();
+  s.prompt = OptText(q.getColumn(i++));
+  s.tool = q.getColumn(i++).getString();
+  s.mode = ParseSessionMode(q.getColumn(i++).getString()).value_or(SessionMode::kAutonomous);
+  s.status = ParseSessionStatus(q.getColumn(i++).getString()).value_or(SessionStatus::kFailed);
+  if (auto v = OptInt(q.getColumn(i++))) s.exit_code = static_cast<int>(*v);
+  s.signal = OptText(q.getColumn(i++));
+  if (auto v = OptInt(q.getColumn(i++))) s.pid = static_cast<int>(*v);
+  s.started_at = OptTime(q.getColumn(i++));
+  s.ended_at = OptTime(q.getColumn(i++));
+  s.duration_ms = OptInt(q.getColumn(i++));
+  auto in = OptInt(q.getColumn(i++)), out = OptInt(q.getColumn(i++)), cr = OptInt(q.getColumn(i++)),
+       cc = OptInt(q.getColumn(i++));
+  if (in || out || cr || cc) s.usage = Usage{in.value_or(0), out.value_or(0), cr.value_or(0), cc.value_or(0)};
+  if (!q.getColumn(i).isNull()) s.cost_usd = q.getColumn(i).getDouble();
+  ++i;
+  s.num_turns = OptInt(q.getColumn(i++));
+  s.agent_session_id = OptText(q.getColumn(i++));
+  s.parent_id = OptText(q.getColumn(i++));
+  s.command = nlohmann::json::parse(q.getColumn(i++).getString(), nullptr, false)
+                  .get<std::vector<std::string>>();
+  auto env = nlohmann::json::parse(q.getColumn(i++).getString(), nullptr, false);
+  if (env.is_object()) s.env = env.get<std::map<std::string, std::string>>();
+  s.context = q.getColumn(i++).getString();
+  s.error = OptText(q.getColumn(i++));
+  s.log_seq = q.getColumn(i++).getInt64();
+  s.log_bytes = q.getColumn(i++).getInt64();
+  s.created_at = ParseRfc3339(q.getColumn(i++).getString()).value_or(0);
+  s.updated_at = ParseRfc3339(q.getColumn(i++).getString()).value_or(0);
+  s.archived_at = OptTime(q.getColumn(i++));
+  // Legacy rows carry only token_count.
+  if (!s.usage && !q.getColumn(i).isNull()) s.usage = Usage{q.getColumn(i).getInt64(), 0, 0, 0};
+  ++i;
+  auto ci = OptInt(q.getColumn(i++)), co = OptInt(q.getColumn(i++)), ccr = OptInt(q.getColumn(i++)),
+       ccc = OptInt(q.getColumn(i++));
+  if (ci || co || ccr || ccc) s.conversation_usage = Usage{ci.value_or(0), co.value_or(0), ccr.value_or(0), ccc.value_or(0)};
+  if (!q.getColumn(i).isNull()) s.conversation_cost_usd = q.getColumn(i).getDouble();
+
+  Statement& specs = side.specs;
+  specs.reset();
+  specs.bind(1, s.id);
+  while (specs.executeStep()) s.spec_ids.push_back(specs.getColumn(0).getString());
+  Statement& meta = side.meta;
+  meta.reset();
+  meta.bind(1, s.id);
+  while (meta.executeStep()) s.metadata[meta.getColumn(0).getString()] = meta.getColumn(1).getString();
+  return s;
+}
+
+void SqliteTxn::InsertSession(const SessionRecord& s) {
+  Database& db = db_;
+  Statement st(db, std::string("INSERT INTO sessions (") + kSessionColumns +
+                       ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+  st.bind(1, s.id);
+  BindSessionFields(st, 2, s);
+  st.exec();
+  for (size_t i = 0; i < s.spec_ids.size(); ++i) {
+    Statement sp(db, "INSERT INTO session_specs (session_id, spec_id, position) VALUES (?, ?, ?)");
+    sp.bind(1, s.id);
+    sp.bind(2, s.spec_ids[i]);
+    sp.bind(3, static_cast<int64_t>(i));
+    sp.exec();
+  }
+  for (const auto& [k, v] : s.metadata) {
+    Statement m(db, "INSERT INTO session_metadata (session_id, key, value) VALUES (?, ?, ?)");
+    m.bind(1, s.id);
+    m.bind(2, k);
+    m.bind(3, RedactText(v));
+    m.exec();
+  }
+}
+
+void SqliteTxn::UpdateSession(const SessionRecord& s) {
+  Database& db = db_;
+  Statement st(db,
+               "UPDATE sessions SET project_path=?, prompt=?, tool=?, mode=?, status=?, exit_code=?, signal=?, "
+               "pid=?, started_at=?, ended_at=?, duration_ms=?, input_tokens=?, output_tokens=?, "
+               "cache_read_tokens=?, cache_creation_tokens=?, cost_usd=?, num_turns=?, agent_session_id=?, "
+               "parent_id=?, command=?, env=?, context=?, error=?, log_seq=?, log_bytes=?, created_at=?, "
+               "updated_at=?, archived_at=?, token_count=?, conversation_input_tokens=?, conversation_output_tokens=?, "
+               "conversation_cache_read_tokens=?, conversation_cache_creation_tokens=?, conversation_cost_usd=? WHERE id=?");
+  BindSessionFields(st, 1, s);
+  st.bind(35, s.id);
+  if (st.exec() != 1) throw std::runtime_error("session " + s.id + " is not in the database");
+  Statement del(db, "DELETE FROM session_metadata WHERE session_id = ?");
+  del.bind(1, s.id);
+  del.exec();
+  for (const auto& [k, v] : s.metadata) {
+    Statement m(db, "INSERT INTO session_metadata (session_id, key, value) VALUES (?, ?, ?)");
+    m.bind(1, s.id);
+    m.bind(2, k);
+    m.bind(3, RedactText(v));
+    m.exec();
+  }
+}
+
+int64_t SqliteTxn::InsertEvent(const std::string& session_id, const std::string& type, const nlohmann::json& data,
+                               int64_t ts_ms) {
+  Database& db = db_;
+  Statement st(db, "INSERT INTO session_events (session_id, event_type, data, timestamp) VALUES (?, ?, ?, ?)");
+  nlohmann::json safe = data;
+  RedactJson(safe);  // payloads quote agents, argv and prompts: no credential reaches the disk
+  st.bind(1, session_id);
+  st.bind(2, type);
+  st.bind(3, safe.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
+  st.bind(4, Rfc3339(ts_ms));
+  st.exec();
+  return db.getLastInsertRowid();
+}
+
+void SqliteTxn::SetMetadata(const std::string& session_id, const std::string& key, const std::string& value) {
+  Database& db = db_;
+  Statement st(db, "INSERT OR REPLACE INTO session_metadata (session_id, key, value) VALUES (?, ?, ?)");
+  st.bind(1, session_id);
+  st.bind(2, key);
+  st.bind(3, RedactText(value));
+  st.exec();
+}
+
+void SqliteTxn::DeleteSession(const std::string& session_id) {
+  Database& db = db_;
+  Statement st(db, "DELETE FROM sessions WHERE id = ?");
+  st.bind(1, session_id);
+  st.exec();
+}
+
+}  // namespace agentmux
