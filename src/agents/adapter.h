@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "agents/transcript.h"
 #include "base/result.h"
 #include "model/session.h"
 
@@ -124,6 +125,9 @@ class Adapter {
   virtual bool ConversationNotFound(const std::string& agent_error, const std::string& stderr_tail) const {
     return false;
   }
+  // A renderer of this CLI's structured output for people (transcript.h), or nullptr when its
+  // output is a terminal stream.
+  virtual std::unique_ptr<TranscriptRenderer> NewRenderer() const { return nullptr; }
 };
 
 class AdapterRegistry {

@@ -1,5 +1,6 @@
-// Parsers for the JSON-lines output of the agent CLIs, each checked against the transcripts of the
-// genuine binaries in shared/reference/agents (REPORT.md §2–6).
+// The output parsers of the agent CLIs (each defined in its CLI's file: codex.cc, opencode.cc,
+// gemini.cc, copilot.cc; Claude Code's in claude.h), checked against the transcripts of the genuine
+// binaries in tests/fixtures/transcripts (shared/reference/agents/REPORT.md §2–6).
 //
 //   claude   `-p --output-format stream-json --verbose` (claude_stream.h)
 //   codex    `exec --json`: thread.started{thread_id}, turn.completed{usage}, turn.failed{error},
@@ -20,24 +21,9 @@
 #include <nlohmann/json.hpp>
 
 #include "agents/adapter.h"
+#include "agents/json_lines.h"
 
 namespace agentmux {
-
-// Splits bytes into lines and hands each JSON object line to OnJson(). Non-JSON lines (warnings,
-// banners) are skipped. A line longer than 64 MiB is dropped.
-class JsonLinesParser : public OutputParser {
- public:
-  bool Feed(std::string_view bytes) override;
-  bool Finish() override;
-
- protected:
-  // Returns true when the report changed.
-  virtual bool OnJson(const nlohmann::json& line) = 0;
-
- private:
-  bool ParseLine(std::string_view line);
-  std::string partial_;
-};
 
 std::unique_ptr<OutputParser> MakeCodexParser();
 std::unique_ptr<OutputParser> MakeOpencodeParser();

@@ -2,7 +2,7 @@
 // CLIs in shared/reference/agents (values as REPORT.md states them).
 #include "agents/parsers.h"
 
-#include "agents/claude_stream.h"
+#include "agents/claude.h"
 #include "agents/transcript.h"
 
 #include <gtest/gtest.h>

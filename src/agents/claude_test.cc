@@ -1,6 +1,6 @@
 // The stream-json parser against every Claude Code transcript in shared/reference/agents (recorded
 // from the genuine CLI, 2.1.197 and 2.1.330). Expected values are the ones REPORT.md states.
-#include "agents/claude_stream.h"
+#include "agents/claude.h"
 
 #include <gtest/gtest.h>
 

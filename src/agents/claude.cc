@@ -1,14 +1,93 @@
-#include "agents/claude_stream.h"
+// Claude Code: its launch plan, its stream-json parser and its transcript (claude.h).
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
 
 #include <nlohmann/json.hpp>
 
+#include "agents/cli_adapter.h"
+#include "agents/json_lines.h"
+#include "agents/parsers.h"
+#include "base/ids.h"
 #include "base/json_access.h"
-
-#include <cstdio>
-#include <tuple>
+#include "agents/claude.h"
 
 namespace agentmux {
+namespace fs = std::filesystem;
+
+std::unique_ptr<TranscriptRenderer> MakeClaudeRenderer();
 using nlohmann::json;
+
+namespace {
+
+// Claude Code (REPORT.md §2): `claude -p --output-format stream-json --verbose`, context on stdin.
+class ClaudeAdapter : public CliAdapter {
+ public:
+  std::unique_ptr<TranscriptRenderer> NewRenderer() const override { return MakeClaudeRenderer(); }
+  ClaudeAdapter()
+      : CliAdapter("claude", "claude", "Claude Code",
+                   "install Claude Code with `npm install -g @anthropic-ai/claude-code` (or set "
+                   "AGENTMUX_CLAUDE_BIN to its path)") {}
+
+  bool ConversationNotFound(const std::string& agent_error, const std::string& stderr_tail) const override {
+    return agent_error.find("No conversation found") != std::string::npos ||
+           stderr_tail.find("No conversation found") != std::string::npos;
+  }
+
+  std::unique_ptr<OutputParser> NewParser(const SessionRecord& s, const EnvMap&) const override {
+    if (s.mode != SessionMode::kAutonomous) return nullptr;
+    return std::make_unique<ClaudeStreamParser>();
+  }
+
+ protected:
+  void BuildAutonomous(const SessionRecord& s, const std::optional<std::string>& resume,
+                       LaunchPlan& plan) const override {
+    // An autonomous session has nobody to answer permission prompts. Claude Code refuses
+    // --dangerously-skip-permissions as root unless told it runs in a sandbox.
+    plan.argv.insert(plan.argv.end(), {"-p", "--output-format", "stream-json", "--verbose",
+                                       "--dangerously-skip-permissions"});
+    AddConversation(resume, plan);
+    if (::geteuid() == 0) plan.env["IS_SANDBOX"] = "1";
+    plan.stdin_data = s.context;
+  }
+
+  void BuildGuided(const SessionRecord& s, const std::optional<std::string>& resume, LaunchPlan& plan) const override {
+    AddConversation(resume, plan);
+    if (!s.context.empty()) plan.argv.push_back(s.context);
+  }
+
+  // --resume ID continues a conversation; otherwise --session-id pre-assigns a fresh one so the
+  // conversation id is known before the first byte.
+  static void AddConversation(const std::optional<std::string>& resume, LaunchPlan& plan) {
+    std::string id = resume.value_or(NewUuidV4());
+    plan.argv.insert(plan.argv.end(), {resume ? "--resume" : "--session-id", id});
+    plan.agent_session_id = id;
+  }
+
+  void CheckEnvironment(std::vector<std::string>& notes) const override {
+    bool key = !Getenv("ANTHROPIC_API_KEY").empty() || !Getenv("ANTHROPIC_AUTH_TOKEN").empty();
+    std::string config_dir = Getenv("CLAUDE_CONFIG_DIR").empty() ? HomeDir() + "/.claude" : Getenv("CLAUDE_CONFIG_DIR");
+    bool login = Exists(config_dir + "/.credentials.json");
+    if (key) notes.push_back("API key found in the environment");
+    if (login) notes.push_back("logged in through `claude /login`");
+    if (!key && !login)
+      notes.push_back("no ANTHROPIC_API_KEY and no login found: run `claude` once and /login, or set "
+                      "ANTHROPIC_API_KEY");
+    if (std::string base = Getenv("ANTHROPIC_BASE_URL"); !base.empty()) notes.push_back("ANTHROPIC_BASE_URL=" + base);
+  }
+};
+
+class ClaudeRenderer : public TranscriptRenderer {
+ public:
+  std::string Line(std::string_view line) override { return RenderClaudeLine(line); }
+};
+
+}  // namespace
+
+std::unique_ptr<Adapter> MakeClaudeAdapter() { return std::make_unique<ClaudeAdapter>(); }
+std::unique_ptr<TranscriptRenderer> MakeClaudeRenderer() { return std::make_unique<ClaudeRenderer>(); }
 
 namespace {
 
@@ -163,5 +242,6 @@ static std::string RenderClaudeJson(std::string_view trimmed, const json& j) {
   }
   return "";
 }
+
 
 }  // namespace agentmux

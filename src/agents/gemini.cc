@@ -1,0 +1,164 @@
+// Gemini CLI: its launch plan, its `-o stream-json` parser and its transcript.
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "agents/cli_adapter.h"
+#include "agents/json_lines.h"
+#include "agents/parsers.h"
+#include "base/ids.h"
+#include "base/json_access.h"
+
+namespace agentmux {
+namespace fs = std::filesystem;
+
+std::unique_ptr<TranscriptRenderer> MakeGeminiRenderer();
+using nlohmann::json;
+
+namespace {
+
+int64_t Int(const json& j, const char* key) { return JInt(j, key); }
+std::optional<std::string> Text(const json& j, const char* key) {
+  const json& v = JAt(j, key);
+  if (!v.is_string()) return std::nullopt;
+  return v.get<std::string>();
+}
+const json& Obj(const json& j, const char* key) { return JObj(j, key); }
+
+// Gemini CLI (REPORT.md §5): `gemini -p "" -o stream-json -y --skip-trust`, the context on stdin
+// (-p is appended to stdin); `--session-id` pre-assigns the id, resume `--resume <id>`.
+class GeminiAdapter : public CliAdapter {
+ public:
+  std::unique_ptr<TranscriptRenderer> NewRenderer() const override { return MakeGeminiRenderer(); }
+  GeminiAdapter()
+      : CliAdapter("gemini", "gemini", "Gemini CLI",
+                   "install it with `npm install -g @google/gemini-cli` (or set AGENTMUX_GEMINI_BIN to its path)") {}
+
+  bool ConversationNotFound(const std::string& agent_error, const std::string& stderr_tail) const override {
+    for (const auto* text : {&agent_error, &stderr_tail})
+      if (text->find("Error resuming session") != std::string::npos ||
+          text->find("Invalid session identifier") != std::string::npos)
+        return true;
+    return false;
+  }
+
+  std::unique_ptr<OutputParser> NewParser(const SessionRecord& s, const EnvMap&) const override {
+    return s.mode == SessionMode::kAutonomous ? MakeGeminiParser() : nullptr;
+  }
+
+ protected:
+  void BuildAutonomous(const SessionRecord& s, const std::optional<std::string>& resume,
+                       LaunchPlan& plan) const override {
+    plan.argv.insert(plan.argv.end(), {"-p", "", "-o", "stream-json", "--yolo", "--skip-trust"});
+    AddConversation(resume, plan);
+    plan.stdin_data = s.context;
+  }
+
+  void BuildGuided(const SessionRecord& s, const std::optional<std::string>& resume, LaunchPlan& plan) const override {
+    AddConversation(resume, plan);
+    if (!s.context.empty()) plan.argv.insert(plan.argv.end(), {"-i", s.context});
+  }
+
+  static void AddConversation(const std::optional<std::string>& resume, LaunchPlan& plan) {
+    std::string id = resume.value_or(NewUuidV4());
+    plan.argv.insert(plan.argv.end(), {resume ? "--resume" : "--session-id", id});
+    plan.agent_session_id = id;
+  }
+
+  void CheckEnvironment(std::vector<std::string>& notes) const override {
+    std::string dir = HomeDir() + "/.gemini";
+    bool key = !Getenv("GEMINI_API_KEY").empty() || !Getenv("GOOGLE_API_KEY").empty();
+    bool login = Exists(dir + "/oauth_creds.json");
+    std::string selected;
+    if (Exists(dir + "/settings.json")) {
+      std::ifstream in(dir + "/settings.json");
+      auto j = nlohmann::json::parse(in, nullptr, false, /*ignore_comments=*/true);
+      if (j.is_object()) {
+        std::string auth = JStr(JObj(JObj(j, "security"), "auth"), "selectedType");
+        selected = auth.empty() ? JStr(j, "selectedAuthType") : auth;
+      }
+    }
+    if (login) notes.push_back("logged in with Google (" + dir + "/oauth_creds.json)");
+    if (key) notes.push_back("API key found in the environment");
+    if (!selected.empty()) notes.push_back("auth type: " + selected + " (" + dir + "/settings.json)");
+    if (!login && !key)
+      notes.push_back("no Google login and no GEMINI_API_KEY: run `gemini` once to log in, or set GEMINI_API_KEY");
+    else if (key && !login && selected.empty())
+      notes.push_back("headless runs need an auth type: set security.auth.selectedType to \"gemini-api-key\" in " + dir +
+                      "/settings.json (else: \"Invalid auth method selected\")");
+  }
+};
+
+class GeminiParser : public JsonLinesParser {
+ protected:
+  bool OnJson(const json& j) override {
+    std::string type = JStr(j, "type", "");
+    AgentReport& r = report_;
+    if (type == "init") {
+      r.agent_session_id = Text(j, "session_id");
+      if (auto m = Text(j, "model")) r.model = m;
+      Emit("turn_started");
+      return true;
+    }
+    if (type == "tool_use") {
+      Emit("tool_use", {{"tool", JStr(j, "tool_name", "tool")},
+                        {"input", SummarizeToolInput(j.contains("parameters") ? j["parameters"] : json::object())}});
+      return false;
+    }
+    if (type == "result") {
+      if (auto it = j.find("stats"); it != j.end() && it->is_object()) {
+        Usage u;
+        u.input_tokens = Int(*it, "input_tokens");
+        u.output_tokens = Int(*it, "output_tokens");
+        u.cache_read_tokens = Int(*it, "cached");
+        r.usage = u;
+      }
+      r.num_turns = r.num_turns.value_or(0) + 1;
+      bool failed = JStr(j, "status", "success") != "success";
+      r.is_error = failed;
+      if (failed) {
+        r.error = j.contains("error") && j["error"].is_object() ? JStr(j["error"], "message", "Gemini CLI reported an error")
+                                                              : "Gemini CLI reported an error";
+        Emit("error", {{"message", *r.error}});
+      }
+      Emit("turn_finished", {{"is_error", failed}});
+      return true;
+    }
+    return false;
+  }
+};
+
+class GeminiRenderer : public JsonRenderer {
+  std::string Render(const json& j) override {
+    std::string type = JStr(j, "type", "");
+    if (type == "init") return "● Gemini CLI · model " + JStr(j, "model", "?") + " · conversation " + JStr(j, "session_id", "?") + "\n";
+    if (type == "message" && JStr(j, "role", "") == "assistant") {
+      std::string text = JStr(j, "content", "");
+      return JBool(j, "delta", false) ? Delta(text) : text + "\n";
+    }
+    if (type == "tool_use") return Call(JStr(j, "tool_name", "tool"), j.contains("parameters") ? j["parameters"] : json::object());
+    if (type == "tool_result") {
+      if (JStr(j, "status", "") == "success") return "← " + Clip(JStr(j, "output", "success"), 200) + "\n";
+      return "✗ " + Clip(JStr(Obj(j, "error"), "message", JStr(j, "status", "error")), 200) + "\n";
+    }
+    if (type == "result") {
+      if (JStr(j, "status", "") != "success")
+        return "✗ failed: " + Clip(JStr(Obj(j, "error"), "message", "error"), 500) + "\n";
+      const json& s = Obj(j, "stats");
+      return "✓ done · " + Tokens(Int(s, "input_tokens"), Int(s, "output_tokens")) + "\n";
+    }
+    return "";
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Adapter> MakeGeminiAdapter() { return std::make_unique<GeminiAdapter>(); }
+std::unique_ptr<OutputParser> MakeGeminiParser() { return std::make_unique<GeminiParser>(); }
+std::unique_ptr<TranscriptRenderer> MakeGeminiRenderer() { return std::make_unique<GeminiRenderer>(); }
+
+}  // namespace agentmux

@@ -1,0 +1,176 @@
+// OpenCode: its launch plan, its `run --format json` parser and its transcript.
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+#include "agents/cli_adapter.h"
+#include "agents/json_lines.h"
+#include "agents/parsers.h"
+#include "base/ids.h"
+#include "base/json_access.h"
+
+namespace agentmux {
+namespace fs = std::filesystem;
+
+std::unique_ptr<TranscriptRenderer> MakeOpencodeRenderer();
+using nlohmann::json;
+
+namespace {
+
+int64_t Int(const json& j, const char* key) { return JInt(j, key); }
+std::optional<std::string> Text(const json& j, const char* key) {
+  const json& v = JAt(j, key);
+  if (!v.is_string()) return std::nullopt;
+  return v.get<std::string>();
+}
+const json& Obj(const json& j, const char* key) { return JObj(j, key); }
+
+// OpenCode (REPORT.md §4): `opencode run --format json --auto`, the message on stdin (a quoted
+// argv word reaches the model with literal quotes); resume `-s ses_…`. Usage per step.
+class OpencodeAdapter : public CliAdapter {
+ public:
+  std::unique_ptr<TranscriptRenderer> NewRenderer() const override { return MakeOpencodeRenderer(); }
+  OpencodeAdapter()
+      : CliAdapter("opencode", "opencode", "OpenCode",
+                   "install it with `npm install -g opencode-ai` (or set AGENTMUX_OPENCODE_BIN to its path)") {}
+
+  bool ConversationNotFound(const std::string& agent_error, const std::string& stderr_tail) const override {
+    return stderr_tail.find("Session not found") != std::string::npos ||
+           agent_error.find("Session not found") != std::string::npos;
+  }
+
+  std::unique_ptr<OutputParser> NewParser(const SessionRecord& s, const EnvMap&) const override {
+    return s.mode == SessionMode::kAutonomous ? MakeOpencodeParser() : nullptr;
+  }
+
+ protected:
+  void BuildAutonomous(const SessionRecord& s, const std::optional<std::string>& resume,
+                       LaunchPlan& plan) const override {
+    // --auto: approve what is not explicitly denied (nobody is there to answer).
+    plan.argv.insert(plan.argv.end(), {"run", "--format", "json", "--auto"});
+    if (resume) plan.argv.insert(plan.argv.end(), {"-s", *resume});
+    plan.stdin_data = s.context;
+    plan.env["OPENCODE_DISABLE_AUTOUPDATE"] = "1";
+  }
+
+  void BuildGuided(const SessionRecord& s, const std::optional<std::string>& resume, LaunchPlan& plan) const override {
+    if (resume) plan.argv.insert(plan.argv.end(), {"-s", *resume});
+    if (!s.context.empty()) plan.argv.insert(plan.argv.end(), {"--prompt", s.context});
+    plan.env["OPENCODE_DISABLE_AUTOUPDATE"] = "1";
+  }
+
+  void CheckEnvironment(std::vector<std::string>& notes) const override {
+    std::string data = Getenv("XDG_DATA_HOME").empty() ? HomeDir() + "/.local/share" : Getenv("XDG_DATA_HOME");
+    std::string conf = Getenv("XDG_CONFIG_HOME").empty() ? HomeDir() + "/.config" : Getenv("XDG_CONFIG_HOME");
+    bool login = Exists(data + "/opencode/auth.json");
+    bool config = !Getenv("OPENCODE_CONFIG_CONTENT").empty() || !Getenv("OPENCODE_CONFIG").empty() ||
+                  Exists(conf + "/opencode/opencode.json") || Exists(conf + "/opencode/opencode.jsonc");
+    bool key = false;
+    for (const char* k : {"ANTHROPIC_API_KEY", "OPENAI_API_KEY", "GEMINI_API_KEY", "OPENROUTER_API_KEY", "GROQ_API_KEY"})
+      key |= !Getenv(k).empty();
+    if (login) notes.push_back("logged in through `opencode auth login`");
+    if (config) notes.push_back("opencode config found (a project's opencode.json is read too)");
+    if (key) notes.push_back("a provider API key found in the environment");
+    if (!login && !config && !key)
+      notes.push_back("no login, no provider key and no opencode config found: run `opencode auth login`, or "
+                      "add a provider in the project's opencode.json");
+  }
+};
+
+class OpencodeParser : public JsonLinesParser {
+ protected:
+  bool OnJson(const json& j) override {
+    AgentReport& r = report_;
+    bool changed = false;
+    if (auto id = Text(j, "sessionID"); id && r.agent_session_id != id) {
+      r.agent_session_id = id;
+      changed = true;
+    }
+    std::string type = JStr(j, "type", "");
+    if (type == "step_start" && !in_turn_) {
+      in_turn_ = true;
+      Emit("turn_started");
+    }
+    if (type == "tool_use" && j.contains("part") && j["part"].is_object()) {
+      const json& part = j["part"];
+      json input = part.contains("state") && part["state"].is_object() && part["state"].contains("input")
+                       ? part["state"]["input"] : json::object();
+      Emit("tool_use", {{"tool", JStr(part, "tool", "tool")}, {"input", SummarizeToolInput(input)}});
+    }
+    if (type == "step_finish" && j.contains("part") && j["part"].is_object()) {
+      const json& part = j["part"];
+      if (auto it = part.find("tokens"); it != part.end() && it->is_object()) {
+        Usage u = r.usage.value_or(Usage{});
+        u.input_tokens += Int(*it, "input");
+        u.output_tokens += Int(*it, "output") + Int(*it, "reasoning");
+        if (auto c = it->find("cache"); c != it->end() && c->is_object()) {
+          u.cache_read_tokens += Int(*c, "read");
+          u.cache_creation_tokens += Int(*c, "write");
+        }
+        r.usage = u;
+      }
+      if (JAt(part, "cost").is_number()) r.cost_usd = r.cost_usd.value_or(0) + JNum(part, "cost");
+      if (JStr(part, "reason", "") != "tool-calls") {
+        r.num_turns = r.num_turns.value_or(0) + 1;
+        in_turn_ = false;
+        Emit("turn_finished", {{"is_error", false}});
+      }
+      if (!r.is_error) r.is_error = false;
+      return true;
+    }
+    if (type == "error") {
+      r.is_error = true;
+      std::string message = "OpenCode reported an error";
+      if (j.contains("error") && j["error"].is_object()) {
+        const json& e = j["error"];
+        if (e.contains("data") && e["data"].is_object() && e["data"].contains("message")) message = JStr(e["data"], "message", message);
+        else message = JStr(e, "name", message);
+      }
+      r.error = message;
+      Emit("error", {{"message", message}});
+      if (in_turn_) Emit("turn_finished", {{"is_error", true}});
+      in_turn_ = false;
+      return true;
+    }
+    return changed;
+  }
+
+ private:
+  bool in_turn_ = false;
+};
+
+class OpencodeRenderer : public JsonRenderer {
+  std::string Render(const json& j) override {
+    std::string type = JStr(j, "type", "");
+    const json& part = Obj(j, "part");
+    if (type == "text") return JStr(part, "text", "") + "\n";
+    if (type == "tool_use") {
+      const json& state = Obj(part, "state");
+      std::string out = Call(JStr(part, "tool", "tool"), state.contains("input") ? state["input"] : json::object());
+      std::string status = JStr(state, "status", "");
+      if (status == "error") return out + "✗ " + Clip(JStr(state, "error", "error"), 200) + "\n";
+      return out + "← " + Clip(JStr(state, "output", status), 200) + "\n";
+    }
+    if (type == "step_finish" && JStr(part, "reason", "") != "tool-calls") {
+      const json& t = Obj(part, "tokens");
+      return "✓ done · " + Tokens(Int(t, "input"), Int(t, "output")) + " (last step)\n";
+    }
+    if (type == "error") {
+      const json& e = Obj(j, "error");
+      return "✗ failed: " + Clip(JStr(Obj(e, "data"), "message", JStr(e, "name", "error")), 500) + "\n";
+    }
+    return "";
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<Adapter> MakeOpencodeAdapter() { return std::make_unique<OpencodeAdapter>(); }
+std::unique_ptr<OutputParser> MakeOpencodeParser() { return std::make_unique<OpencodeParser>(); }
+std::unique_ptr<TranscriptRenderer> MakeOpencodeRenderer() { return std::make_unique<OpencodeRenderer>(); }
+
+}  // namespace agentmux
