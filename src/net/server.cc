@@ -23,6 +23,7 @@
 
 #include "api/api.h"
 #include "api/stream_protocol.h"
+#include "net/ws_session.h"
 #include "base/clock.h"
 #include "session/manager.h"
 
@@ -34,223 +35,7 @@ namespace websocket = beast::websocket;
 using nlohmann::json;
 using local = asio::local::stream_protocol;
 
-namespace {
-
-constexpr size_t kPageChunks = 64;
-constexpr size_t kPageBytes = 1u << 20;
-
-json StatusMessage(const SessionRecord& s) {
-  return {{"type", "status"}, {"session_id", s.id}, {"status", ToString(s.status)}, {"log_seq", s.log_seq},
-          {"exit_code", s.exit_code ? json(*s.exit_code) : json(nullptr)},
-          {"signal", s.signal ? json(*s.signal) : json(nullptr)}, {"session", ToJson(s)}};
-}
-
-// Every subscriber of a chunk gets the same text (OnLog runs for each in turn on the loop thread),
-// so the last chunk's is kept: N subscribers cost one encoding.
-std::shared_ptr<const std::string> SharedLogMessageText(const LogChunkPtr& c) {
-  static LogChunkPtr last_chunk;
-  static std::shared_ptr<const std::string> last_text;
-  if (last_chunk != c) {
-    last_text = std::make_shared<const std::string>(LogMessageText(*c));
-    last_chunk = c;
-  }
-  return last_text;
-}
-
-// One WebSocket client. Lives as long as a coroutine or a pending write holds it.
-template <typename Socket>
-class WsSession : public SessionObserver, public std::enable_shared_from_this<WsSession<Socket>> {
- public:
-  WsSession(websocket::stream<Socket> ws, SessionManager& manager, const ServerOptions& options)
-      : ws_(std::move(ws)), manager_(manager), options_(options) {}
-
-  ~WsSession() override = default;  // the handles unregister (or not, if the manager is gone)
-
-  asio::awaitable<void> Run(http::request<http::string_body> req, std::optional<std::pair<std::string, int64_t>> auto_sub) {
-    ws_.read_message_max(options_.max_ws_message_bytes);
-    // A handshake that never completes is cut after 30 s; an open stream may stay idle (the UI).
-    ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
-    // Browsers offer the token as a subprotocol; a server must echo one it accepts.
-    bool offered_v1 = std::string(req[http::field::sec_websocket_protocol]).find("agentmux.v1") != std::string::npos;
-    ws_.set_option(websocket::stream_base::decorator([offered_v1](websocket::response_type& res) {
-      res.set(http::field::server, std::string("agentmux/") + kAgentmuxVersion);
-      if (offered_v1) res.set(http::field::sec_websocket_protocol, "agentmux.v1");
-    }));
-    co_await ws_.async_accept(req, asio::use_awaitable);
-    Send({{"type", "hello"}, {"protocol", kProtocolVersion}, {"version", kAgentmuxVersion}});
-    if (auto_sub) Subscribe(auto_sub->first, auto_sub->second, true);
-    beast::flat_buffer buf;
-    for (;;) {
-      buf.clear();
-      co_await ws_.async_read(buf, asio::use_awaitable);
-      HandleMessage(beast::buffers_to_string(buf.data()));
-    }
-  }
-
-  void OnLog(const LogChunkPtr& chunk) override {
-    auto it = subs_.find(chunk->session_id);
-    if (it == subs_.end() || !it->second.live || !it->second.logs) return;
-    Sub& sub = it->second;
-    if (chunk->seq != sub.next_seq) {  // never skip: fall back to reading from the store
-      sub.live = false;
-      Pump();
-      return;
-    }
-    if (queued_bytes_ > options_.ws_queue_high_bytes) {
-      // Too far behind: stop queueing live output; catch up from the store as the queue drains.
-      sub.live = false;
-      Send({{"type", "resync"}, {"session_id", chunk->session_id}, {"from_seq", sub.next_seq}});
-      return;
-    }
-    SendLog(chunk);
-    sub.next_seq = chunk->seq + 1;
-  }
-
-  void OnStatus(const SessionRecord& s) override { Send(StatusMessage(s)); }
-
-  void OnEvent(const EventRecord& e) override {
-    json m = {{"type", "event"}, {"session_id", e.session_id}, {"event_type", e.type}, {"data", e.data},
-              {"timestamp", Rfc3339(e.ts)}};
-    if (e.id > 0) m["id"] = e.id;
-    Send(m);
-  }
-
-  void OnDeleted(const std::string& id) override { Send({{"type", "deleted"}, {"session_id", id}}); }
-
-  void Close() {
-    closed_ = true;
-    Unsubscribe();
-    beast::error_code ec;
-    beast::get_lowest_layer(ws_).close(ec);
-  }
-
- private:
-  struct Sub {
-    int64_t next_seq = 1;
-    bool live = false;
-    bool logs = true;  // false: status and events only
-    ObserverHandle handle;
-  };
-
-  void Error(const std::string& code, const std::string& message, const std::string& session_id = "") {
-    json m = {{"type", "error"}, {"error", {{"code", code}, {"message", message}}}};
-    if (!session_id.empty()) m["session_id"] = session_id;
-    Send(m);
-  }
-
-  // Client messages are untrusted: decoded by ParseClientMessage (api/stream_protocol.h), which
-  // type-checks every field; a bad one gets an `error` message, never a dropped connection.
-  void HandleMessage(const std::string& text) {
-    auto parsed = ParseClientMessage(text);
-    if (!parsed.ok()) return Error(parsed.error().code, parsed.error().message);
-    const ClientMessage& msg = *parsed;
-    const std::string& type = msg.type;
-    std::string sid = msg.session_id;
-    if (sid.empty() && subs_.size() == 1) sid = subs_.begin()->first;
-    if (type == "subscribe") {
-      Subscribe(sid, msg.since_seq, msg.logs);
-    } else if (type == "watch") {
-      watch_ = manager_.Watch(this);
-    } else if (type == "unwatch") {
-      watch_.reset();
-    } else if (type == "unsubscribe") {
-      subs_.erase(sid);
-    } else if (type == "input") {
-      if (auto st = manager_.WriteInput(sid, msg.data); !st.ok()) Error(st.error().code, st.error().message, sid);
-    } else if (type == "resize") {
-      int cols = msg.cols, rows = msg.rows;
-      if (auto st = manager_.Resize(sid, static_cast<unsigned short>(cols), static_cast<unsigned short>(rows)); !st.ok())
-        Error(st.error().code, st.error().message, sid);
-    } else if (type == "ping") {
-      Send({{"type", "pong"}});
-    } else {
-      Error("bad_message", "unknown message type '" + type + "'");
-    }
-  }
-
-  void Subscribe(const std::string& id_or_prefix, int64_t since_seq, bool logs) {
-    auto rec = manager_.Get(id_or_prefix);
-    if (!rec.ok()) return Error(rec.error().code, rec.error().message, id_or_prefix.substr(0, 100));
-    const std::string& id = rec->id;
-    Sub& sub = subs_[id];
-    if (!sub.handle) sub.handle = manager_.Observe(id, this);
-    sub.next_seq = std::max<int64_t>(since_seq, 0) + 1;
-    sub.live = !logs;
-    sub.logs = logs;
-    Send(StatusMessage(*rec));
-    Pump();
-  }
-
-  void Unsubscribe() {
-    subs_.clear();  // each handle unregisters
-    watch_.reset();
-  }
-
-  // Moves lagging or replaying subscriptions forward from the store while the queue has room;
-  // one that reaches the head goes live. Runs on the loop thread, so no chunk can arrive between
-  // "the store has nothing more" and "live".
-  void Pump() {
-    for (auto& [id, sub] : subs_) {
-      while (sub.logs && !sub.live && queued_bytes_ < options_.ws_queue_high_bytes / 2) {
-        auto chunks = manager_.ReadLogs(id, sub.next_seq - 1, kPageChunks, kPageBytes);
-        if (chunks.empty()) {
-          sub.live = true;
-          break;
-        }
-        for (const auto& c : chunks) SendLog(c);
-        sub.next_seq = chunks.back()->seq + 1;
-      }
-    }
-  }
-
-  void SendLog(const LogChunkPtr& c) { SendText(SharedLogMessageText(c)); }
-
-  void Send(const json& msg) {
-    SendText(std::make_shared<const std::string>(msg.dump(-1, ' ', false, json::error_handler_t::replace)));
-  }
-
-  void SendText(std::shared_ptr<const std::string> text) {
-    queued_bytes_ += text->size();
-    queue_.push_back(std::move(text));
-    if (!writing_) DoWrite();
-  }
-
-  void DoWrite() {
-    if (queue_.empty() || closed_) {
-      writing_ = false;
-      return;
-    }
-    writing_ = true;
-    ws_.text(true);
-    auto self = this->shared_from_this();
-    ws_.async_write(asio::buffer(*queue_.front()), [self](beast::error_code ec, size_t) {
-      self->queued_bytes_ -= self->queue_.front()->size();
-      self->queue_.pop_front();
-      if (ec) {
-        self->closed_ = true;
-        self->writing_ = false;
-        self->queue_.clear();
-        self->queued_bytes_ = 0;
-        self->Unsubscribe();
-        return;
-      }
-      self->Pump();
-      self->DoWrite();
-    });
-  }
-
-  websocket::stream<Socket> ws_;
-  SessionManager& manager_;
-  const ServerOptions& options_;
-  std::map<std::string, Sub> subs_;
-  std::deque<std::shared_ptr<const std::string>> queue_;
-  size_t queued_bytes_ = 0;
-  bool writing_ = false;
-  bool closed_ = false;
-  ObserverHandle watch_;
-};
-
-}  // namespace
+using net_detail::WsSession;
 
 using tcp = asio::ip::tcp;
 
@@ -262,6 +47,9 @@ bool ConstantTimeEquals(std::string_view a, std::string_view b) {
 }
 
 struct Server::Impl {
+  Impl(asio::io_context& io_, Api& api_, SessionManager& manager_, ServerOptions options_)
+      : io(io_), api(api_), manager(manager_), options(std::move(options_)) {}
+
   asio::io_context& io;
   Api& api;
   SessionManager& manager;
@@ -600,7 +388,7 @@ struct Server::Impl {
 };
 
 Server::Server(asio::io_context& io, Api& api, SessionManager& manager, ServerOptions options)
-    : impl_(new Impl{io, api, manager, std::move(options), nullptr, nullptr, -1}) {}
+    : impl_(new Impl(io, api, manager, std::move(options))) {}
 
 Server::~Server() { Close(); }
 

@@ -1,0 +1,65 @@
+#include "cli/create_options.h"
+
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <filesystem>
+
+#include "cli/common.h"
+
+namespace agentmux {
+using nlohmann::json;
+
+void AddCreateOptions(CLI::App* cmd, CreateOpts& o) {
+  cmd->add_option("--tool,-t", o.tool, "agent adapter: claude, shell (default shell when a command follows --)");
+  // Repeatable options take one value per occurrence: `-e K=V -- sh -c …` must leave `--` and the
+  // command alone (a vector option otherwise swallows what follows; issue 11).
+  cmd->add_option("--spec,-s", o.specs, "attach a spec as context (repeatable, kept in order), e.g. 028")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+      ->allow_extra_args(false);
+  o.prompt_opt = cmd->add_option("--prompt,-p", o.prompt, "instructions for the agent");
+  cmd->add_option("--mode,-m", o.mode, "guided (interactive terminal) or autonomous (headless, structured)")
+      ->check(CLI::IsMember({"guided", "autonomous"}));
+  cmd->add_option("--project-path,-C", o.project_path, "project directory (default: current directory)");
+  cmd->add_option("--env,-e", o.env,
+                  "KEY=VALUE for the agent's environment, or KEY to pass this shell's value (repeatable)")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
+      ->allow_extra_args(false);
+  cmd->add_option("--timeout", o.timeout, "end the session after this long (90s, 5m, 1h): SIGTERM, then SIGKILL; status failed");
+  cmd->add_option("command", o.command, "command and arguments (after --) for the shell tool");
+}
+
+json CreateBody(const CreateOpts& o) {
+  json body = {{"tool", o.tool}, {"spec_ids", o.specs}};
+  std::error_code ec;
+  body["project_path"] = o.project_path.empty() ? std::filesystem::current_path(ec).string()
+                                                : std::filesystem::absolute(o.project_path, ec).string();
+  if (o.prompt_opt && o.prompt_opt->count() > 0) body["prompt"] = o.prompt;
+  if (!o.mode.empty()) body["mode"] = o.mode;
+  if (!o.command.empty()) body["command"] = o.command;
+  if (!o.timeout.empty()) body["timeout"] = o.timeout;
+  json env = json::object();
+  for (const auto& kv : o.env) {
+    auto eq = kv.find('=');
+    if (eq == 0 || kv.empty()) Fail("--env takes KEY=VALUE or KEY, got '" + kv + "'");
+    if (eq == std::string::npos) {  // like `docker run -e KEY`: the value from this environment
+      const char* value = std::getenv(kv.c_str());
+      if (!value) Fail("--env " + kv + ": " + kv + " is not set in this environment; give --env " + kv + "=VALUE");
+      env[kv] = value;
+      continue;
+    }
+    env[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
+  body["env"] = env;
+  if (isatty(STDOUT_FILENO)) {
+    struct winsize ws {};
+    if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0) {
+      body["cols"] = ws.ws_col;
+      body["rows"] = ws.ws_row;
+    }
+  }
+  return body;
+}
+
+}  // namespace agentmux

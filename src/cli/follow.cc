@@ -1,0 +1,261 @@
+#include "cli/follow.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spdlog/spdlog.h>
+#include <sys/file.h>
+#include <poll.h>
+#include <sys/ioctl.h>
+#include <termios.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <atomic>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <thread>
+
+#include "agents/transcript.h"
+#include "api/api.h"
+#include "base/clock.h"
+#include "cli/home.h"
+#include "net/client.h"
+#include "cli/common.h"
+
+namespace agentmux {
+using nlohmann::json;
+
+void LogPrinter::Print(const std::string& level, const std::string& data) {
+  if (!renderer_) {
+    WriteOut(level == "stderr" ? stderr : stdout, data);
+    return;
+  }
+  if (level == "stderr") {
+    WriteOut(stderr, data);
+    return;
+  }
+  partial_ += data;
+  size_t pos;
+  while ((pos = partial_.find('\n')) != std::string::npos) {
+    std::string out = renderer_->Line(std::string_view(partial_).substr(0, pos));
+    if (!out.empty()) WriteOut(stdout, out);
+    partial_.erase(0, pos + 1);
+  }
+}
+
+void LogPrinter::Finish() {
+  if (!renderer_) return;
+  std::string out = partial_.empty() ? "" : renderer_->Line(partial_);
+  out += renderer_->Finish();
+  if (!out.empty()) WriteOut(stdout, out);
+  partial_.clear();
+}
+
+// The transcript renderer for an autonomous agent session (nullptr: print bytes as they are).
+std::unique_ptr<TranscriptRenderer> WantsTranscript(const json& session, bool raw) {
+  if (raw || Str(session, "mode") != "autonomous") return nullptr;
+  return MakeTranscriptRenderer(Str(session, "tool"));
+}
+
+// Streams a session's output from `since_seq` until it ends. Returns the final session JSON.
+json Follow(DaemonClient& client, const std::string& id, int64_t since_seq, LogPrinter& printer) {
+  auto stream = client.OpenStream("/api/stream");
+  if (!stream.ok()) Fail(stream.error().message, kExitUnreachable);
+  if (auto st = (*stream)->Send({{"type", "subscribe"}, {"session_id", id}, {"since_seq", since_seq}}); !st.ok())
+    Fail(st.error().message, kExitUnreachable);
+  int64_t expected = since_seq + 1;
+  std::optional<int64_t> final_seq;
+  json final_session;
+  for (;;) {
+    if (final_seq && expected > *final_seq) break;
+    auto msg = (*stream)->Receive();
+    if (!msg.ok()) Fail("lost the connection to the daemon while following " + ShortId(id), kExitUnreachable);
+    std::string type = Str(*msg, "type");
+    if (type == "log") {
+      int64_t seq = (*msg)["seq"].get<int64_t>();
+      if (seq < expected) continue;
+      if (seq > expected) Fail("log stream gap: expected seq " + std::to_string(expected) + ", got " + std::to_string(seq));
+      printer.Print(Str(*msg, "level"), Base64Decode(Str(*msg, "data")).value_or(""));
+      expected = seq + 1;
+    } else if (type == "status") {
+      if (IsTerminalStatus(Str(*msg, "status"))) {
+        final_seq = (*msg)["log_seq"].get<int64_t>();
+        final_session = (*msg)["session"];
+      }
+    } else if (type == "error") {
+      Fail((*msg)["error"].value("message", "stream error"));
+    }
+  }
+  printer.Finish();
+  return final_session;
+}
+
+// Prints logs already stored (no follow). Returns the last seq printed.
+int64_t PrintStoredLogs(DaemonClient& c, const json& session, std::optional<int64_t> tail, bool raw,
+                        LogPrinter& printer) {
+  const std::string id = Str(session, "id");
+  int64_t after = 0;
+  bool first = true;
+  for (;;) {
+    std::string target = "/api/sessions/" + id + "/logs?after_seq=" + std::to_string(after);
+    if (first && tail) target += "&tail=" + std::to_string(*tail);
+    first = false;
+    json page = Call(c, "GET", target);
+    const json& chunks = page["chunks"];
+    if (chunks.empty()) break;
+    for (const auto& ch : chunks) printer.Print(Str(ch, "level"), Base64Decode(Str(ch, "data")).value_or(""));
+    after = page["last_seq"].get<int64_t>();
+    if (after >= page["log_seq"].get<int64_t>()) break;
+  }
+  (void)raw;
+  return after;
+}
+
+// SIGINT while a session runs in the foreground: the first stops the session (like `docker run`
+// forwarding the signal), a second detaches and leaves it to the daemon.
+void InstallForegroundInterrupt(DaemonClient client, std::string id) {
+  // A shell that started us in the background may have set SIGINT to ignored; an ignored signal
+  // never reaches sigwait.
+  ::signal(SIGINT, SIG_DFL);
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  std::thread([client, id, set]() mutable {
+    int sig = 0;
+    sigwait(&set, &sig);
+    std::fprintf(stderr, "\nagentmux: stopping session %s (Ctrl-C again to detach and leave it running)\n",
+                 ShortId(id).c_str());
+    (void)client.Request("POST", "/api/sessions/" + id + "/stop", "{}");
+    sigwait(&set, &sig);
+    std::fprintf(stderr, "agentmux: detached; the session continues (agentmux logs -f %s)\n", ShortId(id).c_str());
+    std::fflush(stderr);
+    ::_exit(130);
+  }).detach();
+}
+
+// `attach`: the local terminal joins a PTY session like `tmux attach`. Output comes on one
+// WebSocket (read by a thread), keystrokes and window sizes go on a second one, so each stream is
+// used by one thread only. Detach with Ctrl-\ then d, or Enter ~ . (ssh style).
+std::atomic<bool> g_winch{false};
+
+int Attach(DaemonClient& client, const json& session) {
+  const std::string id = Str(session, "id");
+  if (!isatty(STDIN_FILENO)) Fail("attach needs a terminal on stdin");
+  if (IsTerminalStatus(Str(session, "status")) || Str(session, "status") == "pending")
+    Fail("session " + ShortId(id) + " is " + Str(session, "status") + "; only a running session can be attached");
+  // Recent output first, so the screen is not blank; then live from where that ended.
+  auto recent = client.Request("GET", "/api/sessions/" + id + "/logs?format=raw&tail=40");
+  if (!recent.ok()) Fail(recent.error().message, kExitUnreachable);
+  int64_t since = std::atoll(recent->headers["x-agentmux-last-seq"].c_str());
+  auto out_stream = client.OpenStream("/api/stream");
+  auto in_stream = client.OpenStream("/api/stream");
+  if (!out_stream.ok() || !in_stream.ok()) Fail("cannot open a stream to the daemon", kExitUnreachable);
+  (void)(*out_stream)->Send({{"type", "subscribe"}, {"session_id", id}, {"since_seq", since}});
+
+  struct termios saved {};
+  tcgetattr(STDIN_FILENO, &saved);
+  struct termios raw_mode = saved;
+  cfmakeraw(&raw_mode);
+  tcsetattr(STDIN_FILENO, TCSANOW, &raw_mode);
+  auto restore = [&] { tcsetattr(STDIN_FILENO, TCSANOW, &saved); };
+  WriteOut(stdout, recent->body);
+
+  int wake[2];
+  if (::pipe(wake) != 0) Fail("pipe failed");
+  std::atomic<int> end_code{-1};
+  std::string end_message;
+  std::thread reader([&] {
+    for (;;) {
+      auto msg = (*out_stream)->Receive();
+      if (!msg.ok()) {
+        end_message = "lost the connection to the daemon";
+        end_code = kExitUnreachable;
+        break;
+      }
+      std::string type = Str(*msg, "type");
+      if (type == "log") WriteOut(stdout, Base64Decode(Str(*msg, "data")).value_or(""));
+      if (type == "status" && IsTerminalStatus(Str(*msg, "status"))) {
+        end_message = "session " + ShortId(id) + " " + Str(*msg, "status");
+        end_code = SessionExitCode((*msg)["session"]);
+        break;
+      }
+    }
+    char c = 'x';
+    ssize_t ignored = ::write(wake[1], &c, 1);
+    (void)ignored;
+  });
+  reader.detach();
+
+  struct sigaction sa {};
+  sa.sa_handler = [](int) { g_winch = true; };
+  sigaction(SIGWINCH, &sa, nullptr);
+  auto send_size = [&] {
+    struct winsize ws {};
+    if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+      (void)(*in_stream)->Send({{"type", "resize"}, {"session_id", id}, {"cols", ws.ws_col}, {"rows", ws.ws_row}});
+  };
+  send_size();
+
+  bool prefix = false;       // saw Ctrl-\ .
+  bool line_start = true;    // for Enter ~ .
+  bool tilde = false;
+  std::string detach_reason;
+  while (end_code < 0 && detach_reason.empty()) {
+    if (g_winch.exchange(false)) send_size();
+    struct pollfd fds[2] = {{STDIN_FILENO, POLLIN, 0}, {wake[0], POLLIN, 0}};
+    if (::poll(fds, 2, 200) <= 0) continue;
+    if (fds[1].revents) break;
+    char buf[4096];
+    ssize_t n = ::read(STDIN_FILENO, buf, sizeof buf);
+    if (n <= 0) break;
+    std::string input;
+    for (ssize_t i = 0; i < n; ++i) {
+      char c = buf[i];
+      if (prefix) {
+        prefix = false;
+        if (c == 'd' || c == 'D') {
+          detach_reason = "detached";
+          break;
+        }
+        input += '\x1c';
+        if (c == '\x1c') continue;  // Ctrl-\ twice sends one
+      } else if (c == '\x1c') {
+        prefix = true;
+        continue;
+      }
+      if (tilde) {
+        tilde = false;
+        if (c == '.') {
+          detach_reason = "detached";
+          break;
+        }
+        input += '~';
+        if (c == '~') continue;
+      } else if (line_start && c == '~') {
+        tilde = true;
+        continue;
+      }
+      line_start = c == '\r' || c == '\n';
+      input += c;
+    }
+    if (!input.empty()) (void)(*in_stream)->Send({{"type", "input"}, {"session_id", id}, {"data_b64", Base64Encode(input)}});
+  }
+  restore();
+  std::fflush(stdout);
+  if (!detach_reason.empty()) {
+    std::fprintf(stderr, "\r\n[detached from %s; it keeps running — agentmux attach %s]\r\n", ShortId(id).c_str(),
+                 ShortId(id).c_str());
+    std::fflush(stderr);
+    ::_exit(0);
+  }
+  std::fprintf(stderr, "\r\n[%s]\r\n", end_message.c_str());
+  std::fflush(stderr);
+  ::_exit(end_code < 0 ? 0 : end_code.load());
+}
+
+}  // namespace agentmux
