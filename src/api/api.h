@@ -1,32 +1,21 @@
-// The HTTP/JSON API (DESIGN §6) as plain functions of a request: routing, validation, the JSON
-// shapes and the error → HTTP status mapping. No Beast types here; src/net/ carries bytes.
-//
-// Routes (all under /api; ids accept unique prefixes):
-//   GET    /api/health
-//   GET    /api/tools
-//   GET    /api/specs?project=PATH
-//   GET    /api/sessions?status=&tool=&spec=&project=&limit=&cursor=
-//   POST   /api/sessions                      {tool, mode, project_path, spec_ids | spec_id, prompt,
-//                                              command, env, start, cols, rows, timeout}
-//   GET    /api/sessions/:id
-//   POST   /api/sessions/:id/{start,pause,resume,stop}   (stop: {"grace_ms": N})
-//   POST   /api/sessions/:id/continue {prompt, fallback: "fresh"|"none"}   → 201 new session
-//   POST   /api/sessions/:id/retry                        → 201 new session
-//   DELETE /api/sessions/:id
-//   GET    /api/sessions/:id/logs?after_seq=&tail=&limit=&format=json|raw
-//   GET    /api/sessions/:id/events?after_id=&limit=
-// Errors: {"error": {"code", "message"}} with 400 (malformed), 404, 409 (illegal transition,
-// ambiguous id, still running), 413, 422 (well-formed but invalid), 500, 503.
+// The HTTP/JSON API (DESIGN §6, docs/api.md) as plain functions of a request, described once in a
+// route table: method, path, the body fields it reads (with their JSON types, checked before the
+// handler runs: a wrong type is 400 bad_field naming the field), the handler and a doc line. The
+// table drives dispatch, GET /api/routes, and the check that docs/api.md documents exactly these
+// routes (tests). No Beast types here; src/net/ carries bytes. Ids in paths accept unique prefixes.
 #pragma once
 
+#include <map>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "api/codec.h"
 #include "base/base64.h"
 #include "base/result.h"
+#include "model/session.h"
 
 namespace agentmux {
 
@@ -41,32 +30,58 @@ struct ApiRequest {
   std::string body;
 };
 
-struct ApiResponse {
-  int status = 200;
-  std::string content_type = "application/json";
-  std::string body;
-  std::vector<std::pair<std::string, std::string>> headers;
+// JSON types a body field may be declared with.
+enum class FieldType { kString, kBool, kInt, kStringList, kStringMap };
+
+struct BodyField {
+  const char* name;
+  FieldType type;
 };
 
-// The HTTP status for an error (see the table above).
-int HttpStatusFor(const Error& error);
-ApiResponse ErrorResponse(const Error& error);
-ApiResponse JsonResponse(int status, const nlohmann::json& body);
+class Api;
 
+// One request, matched to its route: the session named by `:id` (resolved), the query, the body.
+struct ApiCall {
+  const ApiRequest* request = nullptr;
+  SessionRecord session;  // routes with :id
+  Query query;
+  nlohmann::json body = nlohmann::json::object();
+};
 
-// JSON shape of one log chunk on the wire: {seq, offset, timestamp, level, data (base64)}.
-struct LogChunk;
-nlohmann::json ChunkToJson(const LogChunk& chunk);
-// The WebSocket `log` message of a chunk as text: ChunkToJson's fields plus "type":"log" and
-// "session_id" (DESIGN §6). Appended rather than dumped from a json tree, which would scan the
-// base64 byte by byte for escapes (8 % of the loop thread under a flood).
-std::string LogMessageText(const LogChunk& chunk);
+struct Route {
+  const char* method;  // GET, POST, DELETE
+  const char* path;    // "/api/sessions/:id/logs"; a WebSocket endpoint has handler == nullptr
+  std::vector<BodyField> fields;  // the body fields the handler reads
+  ApiResponse (Api::*handler)(const ApiCall&);
+  const char* doc;  // one line: what it does
+};
 
-// REQUIRES: called on the manager's loop thread.
+// REQUIRES: called on the manager's loop thread, except GET /api/tools (only reads adapters; the
+// server runs it on a worker thread because it may start `--version` probes).
 class Api {
  public:
   explicit Api(SessionManager& manager);
   ApiResponse Handle(const ApiRequest& request);
+  // Every route, in docs/api.md's order.
+  static const std::vector<Route>& Routes();
+
+  // Handlers (one per route).
+  ApiResponse Health(const ApiCall& c);
+  ApiResponse ListRoutes(const ApiCall& c);
+  ApiResponse Tools(const ApiCall& c);
+  ApiResponse Specs(const ApiCall& c);
+  ApiResponse ListSessions(const ApiCall& c);
+  ApiResponse CreateSession(const ApiCall& c);
+  ApiResponse GetSession(const ApiCall& c);
+  ApiResponse DeleteSession(const ApiCall& c);
+  ApiResponse Start(const ApiCall& c);
+  ApiResponse Pause(const ApiCall& c);
+  ApiResponse Resume(const ApiCall& c);
+  ApiResponse Stop(const ApiCall& c);
+  ApiResponse Continue(const ApiCall& c);
+  ApiResponse Retry(const ApiCall& c);
+  ApiResponse Logs(const ApiCall& c);
+  ApiResponse Events(const ApiCall& c);
 
  private:
   SessionManager& manager_;
