@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <set>
+#include <sstream>
+
 #include <map>
 #include <set>
 
@@ -71,6 +75,45 @@ TEST(StateMachine, NamesRoundTrip) {
     EXPECT_EQ(ToString(*s), name);
   }
   EXPECT_FALSE(ParseSessionStatus("done").has_value());
+}
+
+}  // namespace
+}  // namespace agentmux
+
+namespace agentmux {
+namespace {
+
+// The web UI keeps a copy of the state machine (web/src/data/status.ts, TRANSITIONS) to know what
+// a status update may do; it once drifted (pending → failed allowed there, not here). This reads
+// that table and checks it against Transition() over every action.
+TEST(StateMachine, TheWebUisTransitionTableIsTheSameMachine) {
+  std::ifstream in(std::string(AGENTMUX_SOURCE_DIR) + "/web/src/data/status.ts");
+  ASSERT_TRUE(in.good());
+  std::stringstream ss;
+  ss << in.rdbuf();
+  std::string ts = ss.str();
+  size_t start = ts.find("const TRANSITIONS");
+  ASSERT_NE(start, std::string::npos);
+  std::string table = ts.substr(start, ts.find("};", start) - start);
+  const SessionStatus all[] = {SessionStatus::kPending,   SessionStatus::kRunning, SessionStatus::kPaused,
+                               SessionStatus::kCompleted, SessionStatus::kFailed,  SessionStatus::kCancelled,
+                               SessionStatus::kInterrupted};
+  const SessionAction actions[] = {SessionAction::kStart, SessionAction::kPause,     SessionAction::kResume,
+                                   SessionAction::kComplete, SessionAction::kFail, SessionAction::kStop,
+                                   SessionAction::kInterrupt};
+  for (SessionStatus from : all) {
+    std::set<std::string> ours;
+    for (SessionAction a : actions)
+      if (auto to = Transition(from, a); to.ok()) ours.insert(std::string(ToString(*to)));
+    std::string key = "  " + std::string(ToString(from)) + ": [";
+    size_t at = table.find(key);
+    ASSERT_NE(at, std::string::npos) << ToString(from);
+    std::string list = table.substr(at + key.size(), table.find(']', at) - at - key.size());
+    std::set<std::string> theirs;
+    for (size_t q = list.find('\''); q != std::string::npos; q = list.find('\'', list.find('\'', q + 1) + 1))
+      theirs.insert(list.substr(q + 1, list.find('\'', q + 1) - q - 1));
+    EXPECT_EQ(theirs, ours) << "from " << ToString(from) << " (web/src/data/status.ts vs src/model/state.cc)";
+  }
 }
 
 }  // namespace

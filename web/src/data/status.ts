@@ -1,4 +1,5 @@
-// Session states as docs/architecture.md draws them, and what the UI offers in each.
+// Session states as docs/architecture.md draws them, and what the UI offers in each. TRANSITIONS is
+// checked against the daemon's state machine (src/model/state_test.cc).
 //
 //   pending ─start→ running ─pause→ paused ─resume→ running
 //   running ─exit 0→ completed     running|paused ─exit≠0/signal/agent error→ failed
@@ -7,7 +8,7 @@
 import type { Session, SessionStatus } from '../api/model';
 
 const TRANSITIONS: Record<SessionStatus, readonly SessionStatus[]> = {
-  pending: ['running', 'cancelled', 'failed'],
+  pending: ['running', 'cancelled'],
   running: ['paused', 'completed', 'failed', 'cancelled', 'interrupted'],
   paused: ['running', 'failed', 'cancelled', 'interrupted'],
   completed: [],
