@@ -20,7 +20,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "agents/claude_stream.h"
+#include "agents/claude.h"
 #include "agents/parsers.h"
 #include "agents/transcript.h"
 #include "fuzz_util.h"
