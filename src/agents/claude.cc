@@ -12,6 +12,7 @@
 #include "agents/parsers.h"
 #include "base/ids.h"
 #include "base/json_access.h"
+#include "base/saturating.h"
 #include "agents/claude.h"
 
 namespace agentmux {
@@ -140,14 +141,14 @@ bool ClaudeStreamParser::OnJson(const json& j) {
     // `num_turns` cover each turn alone and add up; `total_cost_usd` already runs over the process.
     if (auto it = j.find("usage"); it != j.end() && it->is_object()) {
       Usage u = r.usage.value_or(Usage{});
-      u.input_tokens += IntField(*it, "input_tokens");
-      u.output_tokens += IntField(*it, "output_tokens");
-      u.cache_read_tokens += IntField(*it, "cache_read_input_tokens");
-      u.cache_creation_tokens += IntField(*it, "cache_creation_input_tokens");
+      u.input_tokens = SatAdd(u.input_tokens, IntField(*it, "input_tokens"));
+      u.output_tokens = SatAdd(u.output_tokens, IntField(*it, "output_tokens"));
+      u.cache_read_tokens = SatAdd(u.cache_read_tokens, IntField(*it, "cache_read_input_tokens"));
+      u.cache_creation_tokens = SatAdd(u.cache_creation_tokens, IntField(*it, "cache_creation_input_tokens"));
       r.usage = u;
     }
     if (JAt(j, "total_cost_usd").is_number()) r.cost_usd = JNum(j, "total_cost_usd");
-    if (JAt(j, "num_turns").is_number()) r.num_turns = r.num_turns.value_or(0) + JInt(j, "num_turns");
+    if (JAt(j, "num_turns").is_number()) r.num_turns = SatAdd(r.num_turns.value_or(0), JInt(j, "num_turns"));
     bool is_error = JBool(j, "is_error", false) || JStr(j, "subtype", "") == "error_during_execution" ||
                     JStr(j, "subtype", "").rfind("error", 0) == 0;
     r.is_error = is_error;

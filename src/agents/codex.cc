@@ -12,6 +12,7 @@
 #include "agents/parsers.h"
 #include "base/ids.h"
 #include "base/json_access.h"
+#include "base/saturating.h"
 
 namespace agentmux {
 namespace fs = std::filesystem;
@@ -122,10 +123,10 @@ class CodexParser : public JsonLinesParser {
         u.input_tokens = Int(*it, "input_tokens");
         u.cache_read_tokens = Int(*it, "cached_input_tokens");
         u.cache_creation_tokens = Int(*it, "cache_write_input_tokens");
-        u.output_tokens = Int(*it, "output_tokens") + Int(*it, "reasoning_output_tokens");
+        u.output_tokens = SatAdd(Int(*it, "output_tokens"), Int(*it, "reasoning_output_tokens"));
         r.usage = u;
       }
-      r.num_turns = r.num_turns.value_or(0) + 1;
+      r.num_turns = SatAdd(r.num_turns.value_or(0), 1);
       r.is_error = false;
       Emit("turn_finished", {{"is_error", false}});
       return true;

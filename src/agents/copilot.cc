@@ -12,6 +12,7 @@
 #include "agents/parsers.h"
 #include "base/ids.h"
 #include "base/json_access.h"
+#include "base/saturating.h"
 
 namespace agentmux {
 namespace fs = std::filesystem;
@@ -112,10 +113,10 @@ class CopilotParser : public JsonLinesParser {
       if (!j.is_object() || JStr(j, "type", "") != "session.usage_record") continue;
       const json* usage = j.contains("data") && j["data"].is_object() && j["data"].contains("usage") ? &j["data"]["usage"] : nullptr;
       if (!usage || !usage->is_object()) continue;
-      u.input_tokens += Int(*usage, "inputTokens");
-      u.output_tokens += Int(*usage, "outputTokens") + Int(*usage, "reasoningTokens");
-      u.cache_read_tokens += Int(*usage, "cacheReadTokens");
-      u.cache_creation_tokens += Int(*usage, "cacheWriteTokens");
+      u.input_tokens = SatAdd(u.input_tokens, Int(*usage, "inputTokens"));
+      u.output_tokens = SatAdd(u.output_tokens, SatAdd(Int(*usage, "outputTokens"), Int(*usage, "reasoningTokens")));
+      u.cache_read_tokens = SatAdd(u.cache_read_tokens, Int(*usage, "cacheReadTokens"));
+      u.cache_creation_tokens = SatAdd(u.cache_creation_tokens, Int(*usage, "cacheWriteTokens"));
       cost += JNum(*usage, "cost");
       any = true;
     }
@@ -147,7 +148,7 @@ class CopilotParser : public JsonLinesParser {
       return false;
     }
     if (type == "assistant.turn_end") {
-      r.num_turns = r.num_turns.value_or(0) + 1;
+      r.num_turns = SatAdd(r.num_turns.value_or(0), 1);
       Emit("turn_finished", {{"is_error", false}});
       return false;
     }

@@ -12,6 +12,7 @@
 #include "agents/parsers.h"
 #include "base/ids.h"
 #include "base/json_access.h"
+#include "base/saturating.h"
 
 namespace agentmux {
 namespace fs = std::filesystem;
@@ -117,7 +118,7 @@ class GeminiParser : public JsonLinesParser {
         u.cache_read_tokens = Int(*it, "cached");
         r.usage = u;
       }
-      r.num_turns = r.num_turns.value_or(0) + 1;
+      r.num_turns = SatAdd(r.num_turns.value_or(0), 1);
       bool failed = JStr(j, "status", "success") != "success";
       r.is_error = failed;
       if (failed) {

@@ -12,6 +12,7 @@
 #include "agents/parsers.h"
 #include "base/ids.h"
 #include "base/json_access.h"
+#include "base/saturating.h"
 
 namespace agentmux {
 namespace fs = std::filesystem;
@@ -105,17 +106,17 @@ class OpencodeParser : public JsonLinesParser {
       const json& part = j["part"];
       if (auto it = part.find("tokens"); it != part.end() && it->is_object()) {
         Usage u = r.usage.value_or(Usage{});
-        u.input_tokens += Int(*it, "input");
-        u.output_tokens += Int(*it, "output") + Int(*it, "reasoning");
+        u.input_tokens = SatAdd(u.input_tokens, Int(*it, "input"));
+        u.output_tokens = SatAdd(u.output_tokens, SatAdd(Int(*it, "output"), Int(*it, "reasoning")));
         if (auto c = it->find("cache"); c != it->end() && c->is_object()) {
-          u.cache_read_tokens += Int(*c, "read");
-          u.cache_creation_tokens += Int(*c, "write");
+          u.cache_read_tokens = SatAdd(u.cache_read_tokens, Int(*c, "read"));
+          u.cache_creation_tokens = SatAdd(u.cache_creation_tokens, Int(*c, "write"));
         }
         r.usage = u;
       }
       if (JAt(part, "cost").is_number()) r.cost_usd = r.cost_usd.value_or(0) + JNum(part, "cost");
       if (JStr(part, "reason", "") != "tool-calls") {
-        r.num_turns = r.num_turns.value_or(0) + 1;
+        r.num_turns = SatAdd(r.num_turns.value_or(0), 1);
         in_turn_ = false;
         Emit("turn_finished", {{"is_error", false}});
       }

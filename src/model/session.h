@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/saturating.h"
 #include "model/state.h"
 
 namespace agentmux {
@@ -24,14 +25,17 @@ struct Usage {
   int64_t output_tokens = 0;
   int64_t cache_read_tokens = 0;
   int64_t cache_creation_tokens = 0;
-  int64_t total() const { return input_tokens + output_tokens + cache_read_tokens + cache_creation_tokens; }
+  // Sums saturate: the figures come from agents' output (untrusted).
+  int64_t total() const {
+    return SatAdd(SatAdd(input_tokens, output_tokens), SatAdd(cache_read_tokens, cache_creation_tokens));
+  }
   Usage operator+(const Usage& o) const {
-    return {input_tokens + o.input_tokens, output_tokens + o.output_tokens, cache_read_tokens + o.cache_read_tokens,
-            cache_creation_tokens + o.cache_creation_tokens};
+    return {SatAdd(input_tokens, o.input_tokens), SatAdd(output_tokens, o.output_tokens),
+            SatAdd(cache_read_tokens, o.cache_read_tokens), SatAdd(cache_creation_tokens, o.cache_creation_tokens)};
   }
   // Component-wise difference, never below zero.
   Usage operator-(const Usage& o) const {
-    auto sub = [](int64_t a, int64_t b) { return a > b ? a - b : 0; };
+    auto sub = [](int64_t a, int64_t b) { return a > b ? SatSub(a, b) : 0; };
     return {sub(input_tokens, o.input_tokens), sub(output_tokens, o.output_tokens),
             sub(cache_read_tokens, o.cache_read_tokens), sub(cache_creation_tokens, o.cache_creation_tokens)};
   }

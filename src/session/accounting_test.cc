@@ -89,3 +89,25 @@ TEST(Accounting, ACumulativeFigureBelowTheBaseNeverGoesNegative) {
 
 }  // namespace
 }  // namespace agentmux
+
+namespace agentmux {
+namespace {
+
+// Found by fuzz_agent_output: token counts near INT64_MAX summed across lines overflowed (undefined
+// behaviour). Figures from agents saturate instead.
+TEST(Accounting, HugeReportedFiguresSaturateInsteadOfOverflowing) {
+  const int64_t huge = 9'000'000'000'000'000'000;
+  SessionRecord s;
+  s.usage = Usage{huge, huge, huge, huge};
+  UsageBase base = BaseForRun(s, nullptr);
+  AgentReport r;
+  r.usage = Usage{huge, huge, 0, 0};
+  ApplyUsage(r, base, s);
+  EXPECT_EQ(s.usage->input_tokens, INT64_MAX);
+  EXPECT_EQ(s.usage->total(), INT64_MAX);
+  Usage negative{-huge, -huge, 0, 0};
+  EXPECT_EQ((negative + negative).input_tokens, INT64_MIN);
+}
+
+}  // namespace
+}  // namespace agentmux
