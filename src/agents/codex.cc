@@ -22,14 +22,6 @@ using nlohmann::json;
 
 namespace {
 
-int64_t Int(const json& j, const char* key) { return JInt(j, key); }
-std::optional<std::string> Text(const json& j, const char* key) {
-  const json& v = JAt(j, key);
-  if (!v.is_string()) return std::nullopt;
-  return v.get<std::string>();
-}
-const json& Obj(const json& j, const char* key) { return JObj(j, key); }
-
 // Codex CLI (REPORT.md §3): `codex exec --json -`, prompt on stdin; resume
 // `codex exec --json resume <thread_id> -`. Usage in turn.completed is cumulative over the thread.
 class CodexAdapter : public CliAdapter {
@@ -90,7 +82,7 @@ class CodexParser : public JsonLinesParser {
     std::string type = JStr(j, "type", "");
     AgentReport& r = report_;
     if (type == "thread.started") {
-      r.agent_session_id = Text(j, "thread_id");
+      r.agent_session_id = JText(j, "thread_id");
       return true;
     }
     if (type == "turn.started") {
@@ -120,10 +112,10 @@ class CodexParser : public JsonLinesParser {
       r.usage_cumulative = true;
       if (auto it = j.find("usage"); it != j.end() && it->is_object()) {
         Usage u;
-        u.input_tokens = Int(*it, "input_tokens");
-        u.cache_read_tokens = Int(*it, "cached_input_tokens");
-        u.cache_creation_tokens = Int(*it, "cache_write_input_tokens");
-        u.output_tokens = SatAdd(Int(*it, "output_tokens"), Int(*it, "reasoning_output_tokens"));
+        u.input_tokens = JInt(*it, "input_tokens");
+        u.cache_read_tokens = JInt(*it, "cached_input_tokens");
+        u.cache_creation_tokens = JInt(*it, "cache_write_input_tokens");
+        u.output_tokens = SatAdd(JInt(*it, "output_tokens"), JInt(*it, "reasoning_output_tokens"));
         r.usage = u;
       }
       r.num_turns = SatAdd(r.num_turns.value_or(0), 1);
@@ -157,18 +149,18 @@ class CodexRenderer : public JsonRenderer {
     std::string type = JStr(j, "type", "");
     if (type == "thread.started") return "● Codex · conversation " + JStr(j, "thread_id", "?") + "\n";
     if (type == "error") return "↻ " + Clip(JStr(j, "message", "error"), 300) + "\n";
-    if (type == "turn.failed") return "✗ failed: " + Clip(JStr(Obj(j, "error"), "message", "turn failed"), 500) + "\n";
+    if (type == "turn.failed") return "✗ failed: " + Clip(JStr(JObj(j, "error"), "message", "turn failed"), 500) + "\n";
     if (type == "turn.completed") {
-      const json& u = Obj(j, "usage");
-      return "✓ done · " + Tokens(Int(u, "input_tokens"), Int(u, "output_tokens")) + " (conversation so far)\n";
+      const json& u = JObj(j, "usage");
+      return "✓ done · " + Tokens(JInt(u, "input_tokens"), JInt(u, "output_tokens")) + " (conversation so far)\n";
     }
-    const json& item = Obj(j, "item");
+    const json& item = JObj(j, "item");
     std::string kind = JStr(item, "type", "");
     if (type == "item.started" && kind == "command_execution") return Call("shell", JStr(item, "command", ""));
     if (type != "item.completed") return "";
     if (kind == "agent_message") return JStr(item, "text", "") + "\n";
     if (kind == "command_execution")
-      return "← exit " + (item.contains("exit_code") && item["exit_code"].is_number() ? std::to_string(Int(item, "exit_code")) : "?") +
+      return "← exit " + (item.contains("exit_code") && item["exit_code"].is_number() ? std::to_string(JInt(item, "exit_code")) : "?") +
              ": " + Clip(JStr(item, "aggregated_output", ""), 200) + "\n";
     if (kind == "file_change") {
       std::string files;

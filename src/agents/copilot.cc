@@ -22,14 +22,6 @@ using nlohmann::json;
 
 namespace {
 
-int64_t Int(const json& j, const char* key) { return JInt(j, key); }
-std::optional<std::string> Text(const json& j, const char* key) {
-  const json& v = JAt(j, key);
-  if (!v.is_string()) return std::nullopt;
-  return v.get<std::string>();
-}
-const json& Obj(const json& j, const char* key) { return JObj(j, key); }
-
 // GitHub Copilot CLI (REPORT.md §6): `copilot --output-format json --allow-all-tools`, the prompt
 // on stdin; `--session-id` pre-assigns the id, resume `--resume <id>`. Token counts are only in its
 // state dir ($COPILOT_HOME or ~/.copilot/session-state/<id>/events.jsonl), read at the end.
@@ -113,10 +105,10 @@ class CopilotParser : public JsonLinesParser {
       if (!j.is_object() || JStr(j, "type", "") != "session.usage_record") continue;
       const json* usage = j.contains("data") && j["data"].is_object() && j["data"].contains("usage") ? &j["data"]["usage"] : nullptr;
       if (!usage || !usage->is_object()) continue;
-      u.input_tokens = SatAdd(u.input_tokens, Int(*usage, "inputTokens"));
-      u.output_tokens = SatAdd(u.output_tokens, SatAdd(Int(*usage, "outputTokens"), Int(*usage, "reasoningTokens")));
-      u.cache_read_tokens = SatAdd(u.cache_read_tokens, Int(*usage, "cacheReadTokens"));
-      u.cache_creation_tokens = SatAdd(u.cache_creation_tokens, Int(*usage, "cacheWriteTokens"));
+      u.input_tokens = SatAdd(u.input_tokens, JInt(*usage, "inputTokens"));
+      u.output_tokens = SatAdd(u.output_tokens, SatAdd(JInt(*usage, "outputTokens"), JInt(*usage, "reasoningTokens")));
+      u.cache_read_tokens = SatAdd(u.cache_read_tokens, JInt(*usage, "cacheReadTokens"));
+      u.cache_creation_tokens = SatAdd(u.cache_creation_tokens, JInt(*usage, "cacheWriteTokens"));
       cost += JNum(*usage, "cost");
       any = true;
     }
@@ -153,10 +145,10 @@ class CopilotParser : public JsonLinesParser {
       return false;
     }
     if (type == "result") {
-      if (auto id = Text(j, "sessionId")) r.agent_session_id = id;
-      bool failed = Int(j, "exitCode") != 0;
+      if (auto id = JText(j, "sessionId")) r.agent_session_id = id;
+      bool failed = JInt(j, "exitCode") != 0;
       r.is_error = failed;
-      if (failed && !r.error) r.error = "Copilot exited with code " + std::to_string(Int(j, "exitCode"));
+      if (failed && !r.error) r.error = "Copilot exited with code " + std::to_string(JInt(j, "exitCode"));
       return true;
     }
     return false;
@@ -169,7 +161,7 @@ class CopilotParser : public JsonLinesParser {
 class CopilotRenderer : public JsonRenderer {
   std::string Render(const json& j) override {
     std::string type = JStr(j, "type", "");
-    const json& data = Obj(j, "data");
+    const json& data = JObj(j, "data");
     if (type == "assistant.message") {
       std::string text = JStr(data, "content", "");
       return text.empty() ? "" : text + "\n";
@@ -177,13 +169,13 @@ class CopilotRenderer : public JsonRenderer {
     if (type == "tool.execution_start")
       return Call(JStr(data, "toolName", "tool"), data.contains("arguments") ? data["arguments"] : json::object());
     if (type == "tool.execution_complete") {
-      const json& result = Obj(data, "result");
+      const json& result = JObj(data, "result");
       std::string text = JStr(result, "content", "");
       return std::string(JBool(data, "success", true) ? "← " : "✗ ") + Clip(text, 200) + "\n";
     }
     if (type == "session.error") return "✗ " + Clip(JStr(data, "message", "error"), 500) + "\n";
     if (type == "result") {
-      int64_t code = Int(j, "exitCode");
+      int64_t code = JInt(j, "exitCode");
       return (code == 0 ? "✓ done" : "✗ exit " + std::to_string(code)) + " · conversation " + JStr(j, "sessionId", "?") + "\n";
     }
     return "";

@@ -22,14 +22,6 @@ using nlohmann::json;
 
 namespace {
 
-int64_t Int(const json& j, const char* key) { return JInt(j, key); }
-std::optional<std::string> Text(const json& j, const char* key) {
-  const json& v = JAt(j, key);
-  if (!v.is_string()) return std::nullopt;
-  return v.get<std::string>();
-}
-const json& Obj(const json& j, const char* key) { return JObj(j, key); }
-
 // Gemini CLI (REPORT.md §5): `gemini -p "" -o stream-json -y --skip-trust`, the context on stdin
 // (-p is appended to stdin); `--session-id` pre-assigns the id, resume `--resume <id>`.
 class GeminiAdapter : public CliAdapter {
@@ -100,8 +92,8 @@ class GeminiParser : public JsonLinesParser {
     std::string type = JStr(j, "type", "");
     AgentReport& r = report_;
     if (type == "init") {
-      r.agent_session_id = Text(j, "session_id");
-      if (auto m = Text(j, "model")) r.model = m;
+      r.agent_session_id = JText(j, "session_id");
+      if (auto m = JText(j, "model")) r.model = m;
       Emit("turn_started");
       return true;
     }
@@ -113,9 +105,9 @@ class GeminiParser : public JsonLinesParser {
     if (type == "result") {
       if (auto it = j.find("stats"); it != j.end() && it->is_object()) {
         Usage u;
-        u.input_tokens = Int(*it, "input_tokens");
-        u.output_tokens = Int(*it, "output_tokens");
-        u.cache_read_tokens = Int(*it, "cached");
+        u.input_tokens = JInt(*it, "input_tokens");
+        u.output_tokens = JInt(*it, "output_tokens");
+        u.cache_read_tokens = JInt(*it, "cached");
         r.usage = u;
       }
       r.num_turns = SatAdd(r.num_turns.value_or(0), 1);
@@ -144,13 +136,13 @@ class GeminiRenderer : public JsonRenderer {
     if (type == "tool_use") return Call(JStr(j, "tool_name", "tool"), j.contains("parameters") ? j["parameters"] : json::object());
     if (type == "tool_result") {
       if (JStr(j, "status", "") == "success") return "← " + Clip(JStr(j, "output", "success"), 200) + "\n";
-      return "✗ " + Clip(JStr(Obj(j, "error"), "message", JStr(j, "status", "error")), 200) + "\n";
+      return "✗ " + Clip(JStr(JObj(j, "error"), "message", JStr(j, "status", "error")), 200) + "\n";
     }
     if (type == "result") {
       if (JStr(j, "status", "") != "success")
-        return "✗ failed: " + Clip(JStr(Obj(j, "error"), "message", "error"), 500) + "\n";
-      const json& s = Obj(j, "stats");
-      return "✓ done · " + Tokens(Int(s, "input_tokens"), Int(s, "output_tokens")) + "\n";
+        return "✗ failed: " + Clip(JStr(JObj(j, "error"), "message", "error"), 500) + "\n";
+      const json& s = JObj(j, "stats");
+      return "✓ done · " + Tokens(JInt(s, "input_tokens"), JInt(s, "output_tokens")) + "\n";
     }
     return "";
   }

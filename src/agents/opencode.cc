@@ -22,14 +22,6 @@ using nlohmann::json;
 
 namespace {
 
-int64_t Int(const json& j, const char* key) { return JInt(j, key); }
-std::optional<std::string> Text(const json& j, const char* key) {
-  const json& v = JAt(j, key);
-  if (!v.is_string()) return std::nullopt;
-  return v.get<std::string>();
-}
-const json& Obj(const json& j, const char* key) { return JObj(j, key); }
-
 // OpenCode (REPORT.md §4): `opencode run --format json --auto`, the message on stdin (a quoted
 // argv word reaches the model with literal quotes); resume `-s ses_…`. Usage per step.
 class OpencodeAdapter : public CliAdapter {
@@ -87,7 +79,7 @@ class OpencodeParser : public JsonLinesParser {
   bool OnJson(const json& j) override {
     AgentReport& r = report_;
     bool changed = false;
-    if (auto id = Text(j, "sessionID"); id && r.agent_session_id != id) {
+    if (auto id = JText(j, "sessionID"); id && r.agent_session_id != id) {
       r.agent_session_id = id;
       changed = true;
     }
@@ -106,11 +98,11 @@ class OpencodeParser : public JsonLinesParser {
       const json& part = j["part"];
       if (auto it = part.find("tokens"); it != part.end() && it->is_object()) {
         Usage u = r.usage.value_or(Usage{});
-        u.input_tokens = SatAdd(u.input_tokens, Int(*it, "input"));
-        u.output_tokens = SatAdd(u.output_tokens, SatAdd(Int(*it, "output"), Int(*it, "reasoning")));
+        u.input_tokens = SatAdd(u.input_tokens, JInt(*it, "input"));
+        u.output_tokens = SatAdd(u.output_tokens, SatAdd(JInt(*it, "output"), JInt(*it, "reasoning")));
         if (auto c = it->find("cache"); c != it->end() && c->is_object()) {
-          u.cache_read_tokens = SatAdd(u.cache_read_tokens, Int(*c, "read"));
-          u.cache_creation_tokens = SatAdd(u.cache_creation_tokens, Int(*c, "write"));
+          u.cache_read_tokens = SatAdd(u.cache_read_tokens, JInt(*c, "read"));
+          u.cache_creation_tokens = SatAdd(u.cache_creation_tokens, JInt(*c, "write"));
         }
         r.usage = u;
       }
@@ -147,22 +139,22 @@ class OpencodeParser : public JsonLinesParser {
 class OpencodeRenderer : public JsonRenderer {
   std::string Render(const json& j) override {
     std::string type = JStr(j, "type", "");
-    const json& part = Obj(j, "part");
+    const json& part = JObj(j, "part");
     if (type == "text") return JStr(part, "text", "") + "\n";
     if (type == "tool_use") {
-      const json& state = Obj(part, "state");
+      const json& state = JObj(part, "state");
       std::string out = Call(JStr(part, "tool", "tool"), state.contains("input") ? state["input"] : json::object());
       std::string status = JStr(state, "status", "");
       if (status == "error") return out + "✗ " + Clip(JStr(state, "error", "error"), 200) + "\n";
       return out + "← " + Clip(JStr(state, "output", status), 200) + "\n";
     }
     if (type == "step_finish" && JStr(part, "reason", "") != "tool-calls") {
-      const json& t = Obj(part, "tokens");
-      return "✓ done · " + Tokens(Int(t, "input"), Int(t, "output")) + " (last step)\n";
+      const json& t = JObj(part, "tokens");
+      return "✓ done · " + Tokens(JInt(t, "input"), JInt(t, "output")) + " (last step)\n";
     }
     if (type == "error") {
-      const json& e = Obj(j, "error");
-      return "✗ failed: " + Clip(JStr(Obj(e, "data"), "message", JStr(e, "name", "error")), 500) + "\n";
+      const json& e = JObj(j, "error");
+      return "✗ failed: " + Clip(JStr(JObj(e, "data"), "message", JStr(e, "name", "error")), 500) + "\n";
     }
     return "";
   }

@@ -10,6 +10,7 @@
 #include <cmath>
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -23,6 +24,13 @@ inline const nlohmann::json& JAt(const nlohmann::json& j, std::string_view key) 
   if (!j.is_object()) return null_value;
   auto it = j.find(key);
   return it == j.end() ? null_value : *it;
+}
+
+// The string at `key`, or nullopt when absent or not a string.
+inline std::optional<std::string> JText(const nlohmann::json& j, std::string_view key) {
+  const auto& v = JAt(j, key);
+  if (!v.is_string()) return std::nullopt;
+  return v.get_ref<const std::string&>();
 }
 
 // The string at `key`, or `def` when absent or not a string.
