@@ -133,6 +133,20 @@ def test_a_real_full_disk_holds_output_back_and_every_byte_is_stored_once_space_
         subprocess.run(["umount", "-l", str(mnt)])
 
 
+def _damage_pages_of(db, table, every=1):
+    """Writes garbage over the b-tree leaf pages of `table` (found with sqlite3's dbstat), every
+    `every`-th one: damage where the test needs it, whatever the file's layout."""
+    cp = subprocess.run(["sqlite3", str(db), "SELECT pageno FROM dbstat WHERE name='%s' AND pagetype='leaf' "
+                         "ORDER BY pageno" % table], capture_output=True, text=True, check=True)
+    pages = [int(p) for p in cp.stdout.split()][::every]
+    assert pages, "no leaf pages of %s" % table
+    with open(db, "r+b") as f:
+        for page in pages:
+            f.seek((page - 1) * 4096)
+            f.write(b"\x7f" * 4096)
+    return pages
+
+
 def _zombie_children(pid):
     out = []
     for name in os.listdir("/proc"):
@@ -187,18 +201,15 @@ def test_a_damaged_database_gets_a_way_forward_with_doctor(home):
     for sid in ids:
         home.wait_status(sid)
     home.stop_daemon()
-    size = home.db.stat().st_size
-    with open(home.db, "r+b") as f:  # garbage over every 7th page past the schema
-        for page in range(8, size // 4096, 7):
-            f.seek(page * 4096)
-            f.write(b"\x7f" * 4096)
+    damaged = _damage_pages_of(home.db, "session_logs", every=2)  # half the log, every session row intact
     cp = home.cli("doctor", check=False)
     assert cp.returncode == 1 and "damaged" in cp.stdout and "--repair" in cp.stdout, cp
     cp = home.cli("doctor", "--repair", "--json", check=False)
     report = json.loads(cp.stdout)
     assert cp.returncode == 0, cp
     assert os.path.exists(report["backup"]), "the damaged file is kept"
-    assert report["recovered"]["sessions"] >= 1
+    assert report["recovered"]["sessions"] == 20, report
+    assert 0 < report["recovered"]["log_chunks"] < 20 * 3000, report  # what the damaged pages held is gone
     assert home.cli("doctor").returncode == 0
     listed = home.cli_json("ls")
     assert len(listed) == report["recovered"]["sessions"]
@@ -228,11 +239,7 @@ def test_garbage_in_a_cleanly_closed_file_is_reported_not_answered_with_500(home
     time.sleep(1)
     home.stop_daemon()
     assert (home.dir / "agentmux.db.clean").exists()
-    size = home.db.stat().st_size
-    with open(home.db, "r+b") as f:
-        for page in range(8, size // 4096, 3):
-            f.seek(page * 4096)
-            f.write(b"\x7f" * 4096)
+    _damage_pages_of(home.db, "sessions")
     home.cli("tools")  # starts the daemon
     st, body = home.api("GET", "/api/sessions?limit=1000")
     assert st == 503 and body["error"]["code"] == "store_corrupt", (st, body)
