@@ -34,19 +34,11 @@ class ManagerFaultTest : public ManagerTest {
   void SetUp() override {
     SetFault(Fault::kNone);
     ManagerTest::SetUp();
-    // The same fixture on a store opened through the fault-injecting VFS.
-    manager_.reset();
-    store_.reset();
-    fs::remove(dir_ / "agentmux.db");
+  }
+  StoreOptions StoreOptionsForTest() override {
     StoreOptions options;
     options.vfs = kFaultVfsName;
-    auto store = Store::Open((dir_ / "agentmux.db").string(), options);
-    ASSERT_TRUE(store.ok());
-    store_ = std::move(store).value();
-    ManagerOptions opts;
-    opts.drain_ms = 500;
-    manager_ = std::make_unique<SessionManager>(io_, *store_, adapters_, opts);
-    manager_->Run();
+    return options;
   }
   void TearDown() override {
     SetFault(Fault::kNone);

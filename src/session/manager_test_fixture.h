@@ -25,7 +25,7 @@ class ManagerTest : public ::testing::Test {
                                         ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir_);
     fs::create_directories(dir_);
-    auto store = Store::Open((dir_ / "agentmux.db").string());
+    auto store = Store::Open((dir_ / "agentmux.db").string(), StoreOptionsForTest());
     ASSERT_TRUE(store.ok());
     store_ = std::move(store).value();
     ManagerOptions opts;
@@ -33,6 +33,9 @@ class ManagerTest : public ::testing::Test {
     manager_ = std::make_unique<SessionManager>(io_, *store_, adapters_, opts);
     manager_->Run();
   }
+  // The store's options (a subclass opens it through the fault-injecting VFS).
+  virtual StoreOptions StoreOptionsForTest() { return {}; }
+
   void TearDown() override {
     manager_.reset();
     store_.reset();

@@ -46,6 +46,13 @@ const char* const kSessionColumns =
 
 namespace {
 
+// Binds the four token columns of `u` (NULLs when absent) at parameter `i`, advancing it.
+void BindUsage(Statement& st, int& i, const std::optional<Usage>& u) {
+  for (int64_t v : {u ? u->input_tokens : 0, u ? u->output_tokens : 0, u ? u->cache_read_tokens : 0,
+                    u ? u->cache_creation_tokens : 0})
+    u ? st.bind(i++, v) : st.bind(i++);
+}
+
 // Binds columns 2.. of kSessionColumns (everything after id) starting at parameter `first`.
 // Every free text passes through the redactor on its way in (credential shapes: issue 11), whoever
 // built the record: the last gate before the disk.
@@ -68,14 +75,7 @@ void BindSessionFields(Statement& st, int first, const SessionRecord& session) {
   BindTime(st, i++, s.started_at);
   BindTime(st, i++, s.ended_at);
   BindOpt(st, i++, s.duration_ms);
-  if (s.usage) {
-    st.bind(i++, s.usage->input_tokens);
-    st.bind(i++, s.usage->output_tokens);
-    st.bind(i++, s.usage->cache_read_tokens);
-    st.bind(i++, s.usage->cache_creation_tokens);
-  } else {
-    for (int k = 0; k < 4; ++k) st.bind(i++);
-  }
+  BindUsage(st, i, s.usage);
   s.cost_usd ? st.bind(i++, *s.cost_usd) : st.bind(i++);
   BindOpt(st, i++, s.num_turns);
   BindOpt(st, i++, s.agent_session_id);
@@ -90,14 +90,7 @@ void BindSessionFields(Statement& st, int first, const SessionRecord& session) {
   st.bind(i++, Rfc3339(s.updated_at));
   BindTime(st, i++, s.archived_at);
   s.usage ? st.bind(i++, s.usage->total()) : st.bind(i++);
-  if (s.conversation_usage) {
-    st.bind(i++, s.conversation_usage->input_tokens);
-    st.bind(i++, s.conversation_usage->output_tokens);
-    st.bind(i++, s.conversation_usage->cache_read_tokens);
-    st.bind(i++, s.conversation_usage->cache_creation_tokens);
-  } else {
-    for (int k = 0; k < 4; ++k) st.bind(i++);
-  }
+  BindUsage(st, i, s.conversation_usage);
   s.conversation_cost_usd ? st.bind(i++, *s.conversation_cost_usd) : st.bind(i++);
 }
 
