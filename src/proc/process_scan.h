@@ -19,8 +19,11 @@ std::string SessionOfProcess(int pid);
 // True when process `pid` belongs to session `id` (its environment says so).
 bool ProcessBelongsTo(int pid, const std::string& id);
 
-// SIGKILLs every process (but the caller) whose AGENTMUX_SESSION_ID is one of `ids`, in one /proc
-// scan. Returns the pids killed per session id.
+// SIGKILLs every process (but the caller) whose AGENTMUX_SESSION_ID is one of `ids`. Scans /proc
+// again while a pass killed something or met a process caught inside execve (its environment reads
+// empty for that moment), pausing 1, 2, 4 ... ms between passes (at most 7 passes, ~63 ms asleep),
+// so children forked during a pass and processes between two images are not missed. Blocks: call
+// it off the event loop. Returns the pids killed per session id.
 std::map<std::string, std::vector<int>> KillProcessesOf(const std::set<std::string>& ids);
 
 }  // namespace agentmux
