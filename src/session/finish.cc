@@ -94,7 +94,7 @@ void SessionManager::DecideFinish(Live& live) {
   rec.signal = exit.signal ? std::optional(SignalName(*exit.signal)) : std::nullopt;
   rec.pid.reset();
   rec.ended_at = NowMs();
-  rec.duration_ms = MonotonicMs() - live.started_mono;
+  rec.duration_ms = timers_.NowMs() - live.started_mono;
   bool agent_error = live.parser && live.parser->report().is_error.value_or(false);
   std::optional<std::string> lost_conversation;
 

@@ -28,7 +28,7 @@ struct SessionManager::Live {
   int64_t started_mono = 0;
   std::string stderr_tail;  // the end of stderr, for the adapter's error checks (≤ 8 KiB)
   std::string tmp_dir;      // private TMPDIR, removed at the end ("" = none)
-  std::unique_ptr<boost::asio::steady_timer> timeout_timer;
+  std::unique_ptr<Timers::Timer> timeout_timer;
   // Stopping: why, and to which end (kStop by a user, kInterrupt at shutdown, kFail on --timeout).
   bool stop_requested = false;
   std::optional<SessionAction> stop_action;

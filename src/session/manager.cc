@@ -24,7 +24,14 @@ namespace asio = boost::asio;
 
 SessionManager::SessionManager(asio::io_context& io, Store& store, const AdapterRegistry& adapters,
                                ManagerOptions options)
-    : io_(io), store_(store), adapters_(adapters), options_(options), sigchld_(io) {
+    : io_(io),
+      store_(store),
+      adapters_(adapters),
+      options_(options),
+      own_launcher_(options.launcher ? nullptr : MakeChildLauncher(io)),
+      own_timers_(options.timers ? nullptr : MakeLoopTimers(io)),
+      launcher_(options.launcher ? *options.launcher : *own_launcher_),
+      timers_(options.timers ? *options.timers : *own_timers_) {
   std::weak_ptr<bool> alive = alive_;
   store_.SetCommitListener([this, alive, &io](std::vector<std::pair<std::string, int64_t>> committed) {
     asio::post(io, [this, alive, committed = std::move(committed)]() mutable {
@@ -53,33 +60,19 @@ std::string SessionManager::path_env() const {
 }
 
 void SessionManager::Run() {
-  sigchld_.add(SIGCHLD);
-  auto rearm = std::make_shared<std::function<void()>>();
   std::weak_ptr<bool> alive = alive_;
-  *rearm = [this, rearm, alive] {
-    sigchld_.async_wait([this, rearm, alive](const boost::system::error_code& ec, int) {
-      if (ec || !alive.lock()) return;
-      ReapChildren();
-      (*rearm)();
-    });
-  };
-  (*rearm)();
-  // A child may have exited before the handler was installed.
-  ReapChildren();
+  launcher_.Watch([this, alive](pid_t pid, int status) {
+    if (alive.lock()) OnProcessExit(pid, status);
+  });
 }
 
-// SIGCHLD is a loop event: drain waitpid(-1) and dispatch by pid. Children of no session (orphans
-// reparented to the daemon, a child subreaper) are reaped and forgotten.
-void SessionManager::ReapChildren() {
-  for (;;) {
-    int status = 0;
-    pid_t pid = ::waitpid(-1, &status, WNOHANG);
-    if (pid <= 0) break;
-    for (auto& [id, live] : live_) {
-      if (live->proc->pid() != pid) continue;
-      live->proc->OnExit(status);
-      break;
-    }
+// Children of no session (orphans reparented to the daemon, a child subreaper) were reaped by the
+// launcher and are forgotten here.
+void SessionManager::OnProcessExit(pid_t pid, int wait_status) {
+  for (auto& [id, live] : live_) {
+    if (live->proc->pid() != pid) continue;
+    live->proc->OnExit(wait_status);
+    break;
   }
 }
 
@@ -370,7 +363,7 @@ Result<SessionRecord> SessionManager::Launch(SessionRecord rec, SessionAction ac
   };
   opts.cols = size("pty_cols", opts.cols);
   opts.rows = size("pty_rows", opts.rows);
-  auto proc = Spawn(opts);
+  auto proc = launcher_.Spawn(opts);
   if (!proc.ok()) {
     if (!tmp_dir.empty()) {
       std::error_code ec;
@@ -383,7 +376,7 @@ Result<SessionRecord> SessionManager::Launch(SessionRecord rec, SessionAction ac
   // (issue 11: starting again at 1 hit UNIQUE(session_id, seq) 301 times and stalled the writer).
   auto [stored_seq, stored_bytes] = store_.LogExtent(rec.id);
   auto live = std::make_unique<Live>(rec, std::max(rec.log_seq, stored_seq), std::max(rec.log_bytes, stored_bytes));
-  live->started_mono = MonotonicMs();
+  live->started_mono = timers_.NowMs();
   live->tmp_dir = tmp_dir;
   live->parser = adapter->NewParser(run, env);
   // Usage so far: this session's own (a resumed interrupted session has some) and its
@@ -412,7 +405,7 @@ Result<SessionRecord> SessionManager::Launch(SessionRecord rec, SessionAction ac
     if (auto it = live_.find(sid); it != live_.end()) BeginFinish(*it->second);
   };
   pid_t pid = proc->pid;
-  live->proc = std::make_unique<Supervisor>(io_, std::move(*proc), secrets, std::move(hooks), options_.drain_ms);
+  live->proc = std::make_unique<Supervisor>(io_, launcher_, timers_, std::move(*proc), secrets, std::move(hooks), options_.drain_ms);
 
   // The argv as stored and shown: without the secrets of its environment or any credential shape.
   rec.command.clear();
@@ -448,10 +441,8 @@ Result<SessionRecord> SessionManager::Launch(SessionRecord rec, SessionAction ac
 
 // --timeout: ends a runaway agent (stop ladder, status failed) after `timeout_ms`.
 void SessionManager::StartTimeout(Live& live, int64_t timeout_ms) {
-  live.timeout_timer = std::make_unique<asio::steady_timer>(io_, std::chrono::milliseconds(timeout_ms));
   std::string sid = live.rec.id;
-  live.timeout_timer->async_wait([this, sid, timeout_ms](const boost::system::error_code& ec) {
-    if (ec) return;
+  live.timeout_timer = timers_.After(timeout_ms, [this, sid, timeout_ms] {
     auto it = live_.find(sid);
     if (it == live_.end() || it->second->stop_requested) return;
     Live& l = *it->second;

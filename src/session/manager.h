@@ -25,7 +25,6 @@
 #include <sys/types.h>
 
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/signal_set.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <functional>
 #include <map>
@@ -39,7 +38,9 @@
 #include "base/result.h"
 #include "model/session.h"
 #include "session/bus.h"
+#include "session/launcher.h"
 #include "session/request.h"
+#include "session/timers.h"
 #include "store/store.h"
 
 namespace agentmux {
@@ -53,6 +54,10 @@ struct ManagerOptions {
   // Where sessions whose adapter asks for a private TMPDIR (LaunchPlan::private_tmp) get it:
   // <tmp_root>/<session id>, mode 0700, removed when the session ends. "" = no private TMPDIR.
   std::string tmp_root;
+  // The engine's OS parts (launcher.h, timers.h), for tests that fake them; null = the real ones
+  // (children of this process; the loop's steady clock). Not owned; must outlive the manager.
+  ProcessLauncher* launcher = nullptr;
+  Timers* timers = nullptr;
 };
 
 class SessionManager {
@@ -67,7 +72,8 @@ class SessionManager {
   // cut short (metadata start_requested). Call once at start; when the store cannot write yet it
   // retries every second until it can.
   void Recover();
-  // Starts reaping children (SIGCHLD on the loop). Call once before the first Start().
+  // Starts learning of process ends (the launcher's Watch: SIGCHLD on the loop for children). Call
+  // once before the first Start().
   void Run();
   // Ends every live session (stop ladder, status interrupted: "daemon shutting down") and waits
   // at most `deadline_ms`; the loop must keep running meanwhile. `done` runs when all are gone.
@@ -133,7 +139,7 @@ class SessionManager {
   Result<SessionRecord> Unredact(const SessionRecord& rec) const;
   EnvMap BuildEnv(const SessionRecord& rec, const LaunchPlan& plan) const;
   void StartTimeout(Live& live, int64_t timeout_ms);
-  void ReapChildren();
+  void OnProcessExit(pid_t pid, int wait_status);
   void Notify(const SessionRecord& rec) { bus_.Status(rec); }
   void PublishEvents(const std::string& id, int64_t after_event_id);
   // control.cc
@@ -158,7 +164,10 @@ class SessionManager {
   Store& store_;
   const AdapterRegistry& adapters_;
   ManagerOptions options_;
-  boost::asio::signal_set sigchld_;
+  std::unique_ptr<ProcessLauncher> own_launcher_;
+  std::unique_ptr<Timers> own_timers_;
+  ProcessLauncher& launcher_;
+  Timers& timers_;
   std::map<std::string, std::unique_ptr<Live>> live_;
   SessionBus bus_;
   // Sensitive --env values (names like *KEY*, *TOKEN*): never stored, kept for the daemon's life.

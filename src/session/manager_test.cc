@@ -76,12 +76,10 @@ TEST_F(ManagerTest, StopEndsAnAgentThatIgnoresSigtermAndItsGrandchildWithinGrace
   ASSERT_TRUE(RunUntil([&] { return Log(s.id).find("ready") != std::string::npos; }));
   int pgid = *s.pid;
   ASSERT_TRUE(GroupAlive(pgid));
-  int64_t t0 = MonotonicMs();
+  // The ladder's timing is checked to the millisecond with fake time (engine_fake_test.cc); here,
+  // that a real group ignoring SIGTERM ends, grandchild included.
   ASSERT_TRUE(manager_->Stop(s.id, 500).ok());
   ASSERT_TRUE(RunUntil([&] { return Ended(s.id); }, 5000));
-  int64_t took = MonotonicMs() - t0;
-  EXPECT_LT(took, 500 + 1000) << "stop must end within grace + 1 s";
-  EXPECT_GE(took, 450) << "SIGTERM was ignored: the grace period must have run";
   auto done = Current(s.id);
   EXPECT_EQ(done.status, SessionStatus::kCancelled);
   EXPECT_EQ(done.signal, "SIGKILL");
@@ -91,10 +89,9 @@ TEST_F(ManagerTest, StopEndsAnAgentThatIgnoresSigtermAndItsGrandchildWithinGrace
 
 TEST_F(ManagerTest, StopOfACooperativeAgentIsQuick) {
   auto s = RunShell({"sleep", "1000"});
-  int64_t t0 = MonotonicMs();
-  ASSERT_TRUE(manager_->Stop(s.id, 10000).ok());
-  ASSERT_TRUE(RunUntil([&] { return Ended(s.id); }));
-  EXPECT_LT(MonotonicMs() - t0, 2000);
+  ASSERT_TRUE(manager_->Stop(s.id, 60'000).ok());
+  // Ended by SIGTERM means no part of the 60 s grace was waited for (SIGKILL would come after it).
+  ASSERT_TRUE(RunUntil([&] { return Ended(s.id); }, 30'000));
   EXPECT_EQ(Current(s.id).status, SessionStatus::kCancelled);
   EXPECT_EQ(Current(s.id).signal, "SIGTERM");
 }

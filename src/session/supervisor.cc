@@ -20,9 +20,9 @@ std::vector<char>& ReadBuffer() {
 
 }  // namespace
 
-Supervisor::Supervisor(asio::io_context& io, SpawnedProcess process, const Redactor::Secrets& secrets,
-                       SupervisorHooks hooks, int64_t drain_ms)
-    : io_(io), hooks_(std::move(hooks)), drain_ms_(drain_ms), pid_(process.pid), pgid_(process.pid) {
+Supervisor::Supervisor(asio::io_context& io, ProcessLauncher& launcher, Timers& timers, SpawnedProcess process,
+                       const Redactor::Secrets& secrets, SupervisorHooks hooks, int64_t drain_ms)
+    : io_(io), launcher_(launcher), timers_(timers), hooks_(std::move(hooks)), drain_ms_(drain_ms), pid_(process.pid), pgid_(process.pid) {
   auto add = [&](UniqueFd fd, const char* level) {
     auto out = std::make_unique<Output>();
     out->level = level;
@@ -66,10 +66,8 @@ void Supervisor::Read(Output& out) {
   Output* o = &out;
   int64_t backoff_ms = 5;
   if (hooks_.may_read && !hooks_.may_read(&backoff_ms)) {
-    if (!out.backoff) out.backoff = std::make_unique<asio::steady_timer>(io_);
-    out.backoff->expires_after(std::chrono::milliseconds(backoff_ms));
-    out.backoff->async_wait([this, alive, o](const boost::system::error_code& ec) {
-      if (!ec && alive.lock() && o->open) Read(*o);
+    out.backoff = timers_.After(backoff_ms, [this, alive, o] {
+      if (alive.lock() && o->open) Read(*o);
     });
     return;
   }
@@ -134,18 +132,15 @@ void Supervisor::MaybeDone() {
   bool all_closed = std::all_of(outputs_.begin(), outputs_.end(), [](const auto& o) { return !o->open; });
   if (all_closed) {
     done_ = true;
-    if (kill_timer_) kill_timer_->cancel();
+    kill_timer_.reset();
+    drain_timer_.reset();  // done: never signal this group again (its pgid may be reused)
     hooks_.on_done();  // may destroy this Supervisor: nothing after
     return;
   }
   // The leader is gone but something (a grandchild) still holds the terminal or pipe: give it a
   // moment to drain, then end the group and close.
   if (drain_timer_) return;
-  drain_timer_ = std::make_unique<asio::steady_timer>(io_, std::chrono::milliseconds(drain_ms_));
-  std::weak_ptr<bool> alive = alive_;
-  drain_timer_->async_wait([this, alive](const boost::system::error_code& ec) {
-    if (!ec && alive.lock()) Drain();
-  });
+  drain_timer_ = timers_.After(drain_ms_, [this] { Drain(); });
 }
 
 void Supervisor::Drain() {
@@ -167,17 +162,14 @@ void Supervisor::Drain() {
 
 void Supervisor::Signal(int sig) {
   // The leader was reaped: its group may still have members (a grandchild holding the PTY).
-  ::kill(-(pid_ > 0 ? pid_ : pgid_), sig);
+  launcher_.SignalGroup(pid_ > 0 ? pid_ : pgid_, sig);
 }
 
 void Supervisor::Stop(int64_t grace_ms) {
   stopping_ = true;
   Signal(SIGTERM);
   Signal(SIGCONT);  // a stopped process cannot handle SIGTERM
-  kill_timer_ = std::make_unique<asio::steady_timer>(io_, std::chrono::milliseconds(std::max<int64_t>(0, grace_ms)));
-  std::weak_ptr<bool> alive = alive_;
-  kill_timer_->async_wait([this, alive](const boost::system::error_code& ec) {
-    if (ec || !alive.lock()) return;
+  kill_timer_ = timers_.After(grace_ms, [this] {
     spdlog::info("pid {}: grace period over, SIGKILL to the process group", pgid_);
     Signal(SIGKILL);
   });

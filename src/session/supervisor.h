@@ -23,7 +23,6 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/posix/stream_descriptor.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -33,6 +32,8 @@
 #include "base/result.h"
 #include "proc/process.h"
 #include "proc/redact.h"
+#include "session/launcher.h"
+#include "session/timers.h"
 
 namespace agentmux {
 
@@ -51,9 +52,10 @@ class Supervisor {
   // largest chunk a flood produces.
   static constexpr size_t kReadSize = 64 * 1024;
 
-  // Takes the spawned process's fds. `secrets`: the session's secret values (Redactor).
-  Supervisor(boost::asio::io_context& io, SpawnedProcess process, const Redactor::Secrets& secrets,
-             SupervisorHooks hooks, int64_t drain_ms);
+  // Takes the spawned process's fds. `secrets`: the session's secret values (Redactor). Signals go
+  // through `launcher`, the ladder's and the drain's waits through `timers`; both must outlive it.
+  Supervisor(boost::asio::io_context& io, ProcessLauncher& launcher, Timers& timers, SpawnedProcess process,
+             const Redactor::Secrets& secrets, SupervisorHooks hooks, int64_t drain_ms);
   ~Supervisor();
   Supervisor(const Supervisor&) = delete;
   Supervisor& operator=(const Supervisor&) = delete;
@@ -89,7 +91,7 @@ class Supervisor {
     // Every stream has one: credential shapes are redacted in every session, and the session's own
     // secret values where it has any; a possible secret's start is held until disproved.
     std::unique_ptr<Redactor> redactor;
-    std::unique_ptr<boost::asio::steady_timer> backoff;  // waits out may_read() == false
+    std::unique_ptr<Timers::Timer> backoff;  // waits out may_read() == false
   };
 
   void Read(Output& out);
@@ -100,6 +102,8 @@ class Supervisor {
   void Drain();
 
   boost::asio::io_context& io_;
+  ProcessLauncher& launcher_;
+  Timers& timers_;
   SupervisorHooks hooks_;
   int64_t drain_ms_;
   pid_t pid_;
@@ -111,7 +115,7 @@ class Supervisor {
   Output* pty_ = nullptr;
   std::unique_ptr<boost::asio::posix::stream_descriptor> stdin_;
   std::shared_ptr<std::string> stdin_data_;
-  std::unique_ptr<boost::asio::steady_timer> kill_timer_, drain_timer_;
+  std::unique_ptr<Timers::Timer> kill_timer_, drain_timer_;
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

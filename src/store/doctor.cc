@@ -38,7 +38,8 @@ DatabaseCheck CheckDatabase(const std::string& path) {
 
 // Copies every row still readable from `broken` into a new database at `out` created with this
 // agentmux's schema. A damaged b-tree page ends a scan, so each table is read in rowid order and,
-// at an error, the scan jumps ahead (1, 2, 4, … rows) until it reads again. Rows whose session was
+// at an error, the scan jumps ahead (1, 2, 4, … rows) until it reads again; rows it jumped over are
+// then fetched one by one through the rowids the table's indexes still list. Rows whose session was
 // lost are dropped, so what is kept is consistent. (The sqlite3 shell's `.recover` needs the
 // sqlite_dbpage table, which Debian's build lacks.) Returns false, with `error`, when not even the
 // schema can be read.
@@ -87,7 +88,7 @@ bool SalvageDatabase(const std::string& broken, const std::string& out, std::str
       for (int failures = 0; failures < 4096;) {
         std::vector<std::pair<int64_t, std::string>> rows;
         try {
-          read.reset();
+          read.tryReset();
           read.bind(1, last);
           while (read.executeStep()) rows.emplace_back(read.getColumn(0).getInt64(), read.getColumn(1).getString());
         } catch (const std::exception&) {
@@ -104,7 +105,7 @@ bool SalvageDatabase(const std::string& broken, const std::string& out, std::str
         // Fewer than a page: the end, or damage. Probe past it.
         bool more = false;
         try {
-          read.reset();
+          read.tryReset();
           read.bind(1, last);
           more = read.executeStep();
         } catch (const std::exception&) {
@@ -115,6 +116,40 @@ bool SalvageDatabase(const std::string& broken, const std::string& out, std::str
         if (last == std::numeric_limits<int64_t>::min()) last = 0;
         last += skip;
         skip = std::min<int64_t>(skip * 2, int64_t{1} << 40);
+      }
+      // Rows the scan could not reach (on or past a damaged page) may still be listed by an index
+      // of the table, whose pages are elsewhere: fetch each of those by rowid, one at a time.
+      stage = std::string("copying ") + table + " by its indexes";
+      std::set<int64_t> listed;
+      std::vector<std::string> indexes;
+      try {
+        SQLite::Statement list_indexes(src, std::string("SELECT name FROM pragma_index_list('") + table + "')");
+        while (list_indexes.executeStep()) indexes.push_back(list_indexes.getColumn(0).getString());
+      } catch (const std::exception&) {
+      }
+      for (const auto& index : indexes) {
+        try {
+          SQLite::Statement ids(src, std::string("SELECT rowid FROM ") + table + " INDEXED BY \"" + index + "\"");
+          while (ids.executeStep()) listed.insert(ids.getColumn(0).getInt64());
+        } catch (const std::exception&) {
+          // A damaged index lists what it can.
+        }
+      }
+      SQLite::Statement copied(dst, std::string("SELECT 1 FROM ") + table + " WHERE rowid = ?");
+      SQLite::Statement one(src, std::string("SELECT ") + quoted + " FROM " + table + " WHERE rowid = ?");
+      for (int64_t rowid : listed) {
+        copied.tryReset();
+        copied.bind(1, rowid);
+        if (copied.executeStep()) continue;
+        try {
+          one.tryReset();
+          one.bind(1, rowid);
+          if (!one.executeStep()) continue;
+          dst.exec(std::string("INSERT OR IGNORE INTO ") + table + " (rowid, " + list + ") VALUES (" +
+                   std::to_string(rowid) + ", " + one.getColumn(0).getString() + ")");
+        } catch (const std::exception&) {
+          // This row was on a damaged page: lost.
+        }
       }
       dst.exec("COMMIT");
     }

@@ -244,14 +244,13 @@ def test_stop_with_grace_kills_a_term_ignoring_process_group(home, project):
     wait_for(lambda: b"ready" in home.raw_log(sid), what="ready")
     assert len(group_members(pgid)) >= 2
 
-    t0 = time.monotonic()
+    # The ladder's timing is checked with fake time in src/session/engine_fake_test.cc; here, that
+    # a real TERM-ignoring group ends by SIGKILL once `--grace` is over, grandchild included.
     cp = home.cli("stop", sid, "--grace", "1", timeout=30)
-    elapsed = time.monotonic() - t0
-    assert elapsed < 2.0, "stop --grace 1 took %.2fs" % elapsed
-    assert elapsed >= 0.9, "the grace period was not honoured (%.2fs)" % elapsed
     assert "cancelled" in cp.stdout
     s = home.view(sid)
     assert s["status"] == "cancelled"
+    assert s["signal"] == "SIGKILL", "the group ignored SIGTERM: only SIGKILL after the grace ends it"
     assert s["pid"] is None
     assert group_members(pgid) == [], "process group %d still has %s" % (pgid, group_members(pgid))
     kinds = [e["event_type"] for e in home.cli_json("events", sid)]
@@ -261,10 +260,10 @@ def test_stop_with_grace_kills_a_term_ignoring_process_group(home, project):
 def test_stop_of_a_cooperative_process_is_quick(home, project):
     sid = home.run_detached("-C", project, "--", "sleep", "30")
     home.wait_status(sid, {"running"})
-    t0 = time.monotonic()
-    home.cli("stop", sid)
-    assert time.monotonic() - t0 < 1.5
-    assert home.view(sid)["status"] == "cancelled"
+    home.cli("stop", sid, "--grace", "60", timeout=30)
+    s = home.view(sid)
+    assert s["status"] == "cancelled"
+    assert s["signal"] == "SIGTERM", "ended by SIGTERM: none of the 60 s grace was waited for"
 
 
 def test_pause_and_resume_freeze_and_thaw_the_process(home, project):
