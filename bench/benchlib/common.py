@@ -235,7 +235,8 @@ class Daemon:
         self.binary = binary
         self.home = home or tmpdir("home")
         self.proc = None
-        self.env = dict(os.environ, AGENTMUX_HOME=self.home, AGENTMUX_LISTEN="off")
+        # A benchmark's daemon takes its sessions with it when it stops (issue 13 keeps them by default).
+        self.env = dict(os.environ, AGENTMUX_HOME=self.home, AGENTMUX_LISTEN="off", AGENTMUX_SHUTDOWN_SESSIONS="stop")
         self.env.pop("AGENTMUX_WEB_DIR", None)
         if env_extra:
             self.env.update(env_extra)

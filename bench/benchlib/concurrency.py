@@ -60,6 +60,31 @@ def digest(samples, t_go_offset_s=0.5):
             "rss_series": [(round(t, 1), round(r, 1)) for t, r, _ in samples]}
 
 
+def shims_private_mb(daemon_pid):
+    """(count, total private MB) of the daemon's shims (`agentmux shim`, issue 13): Private_Clean +
+    Private_Dirty from smaps_rollup — what each shim costs beyond the binary's shared pages."""
+    count, kb = 0, 0
+    for name in os.listdir("/proc"):
+        if not name.isdigit():
+            continue
+        try:
+            with open("/proc/%s/cmdline" % name, "rb") as f:
+                args = f.read().split(b"\0")
+            if len(args) < 2 or args[1] != b"shim":
+                continue
+            with open("/proc/%s/stat" % name) as f:
+                if int(f.read().rsplit(")", 1)[1].split()[1]) != daemon_pid:
+                    continue
+            with open("/proc/%s/smaps_rollup" % name) as f:
+                for line in f:
+                    if line.startswith(("Private_Clean:", "Private_Dirty:")):
+                        kb += int(line.split()[1])
+            count += 1
+        except (OSError, ValueError, IndexError):
+            continue
+    return count, kb / 1024
+
+
 def run_agentmux(cfg, n, seconds, work):
     d = C.Daemon(cfg["binary"])
     d.start()
@@ -73,6 +98,7 @@ def run_agentmux(cfg, n, seconds, work):
             ids[d.create(prog(go, lines, "s%d" % k))["id"]] = "s%d" % k
         create_s = time.time() - t0
         rss_before = C.proc_rss_mb(d.pid)
+        shims, shims_mb = shims_private_mb(d.pid)
         samples, _ = window(lambda: [d.pid], seconds, gofile)
         res = digest(samples)
         # let every session end, then count what was stored
@@ -98,6 +124,8 @@ def run_agentmux(cfg, n, seconds, work):
         chunks = con.execute("SELECT count(*) FROM session_logs").fetchone()[0]
         con.close()
         res.update({"sessions": n, "create_s": create_s, "rss_idle_mb": rss_before, "lost_lines": lost,
+                    "shims": shims, "shims_private_mb": round(shims_mb, 1),
+                    "shim_private_mb_each": round(shims_mb / shims, 3) if shims else None,
                     "sessions_with_altered_bytes": bad, "expected_lines": n * lines, "chunks": chunks,
                     "statuses": statuses,
                     "rss_after_end_mb": C.proc_rss_mb(d.pid)})
@@ -179,8 +207,10 @@ def run(cfg):
                 res["rep"] = rep
                 runs[s].append(res)
                 C.log("concurrency n=%d rep %d %-8s %s" % (n, rep + 1, s, "RSS peak %.1f MB, CPU %.1f%%, lost %d, "
-                      "altered %d, start %.1f s" % (res["rss_peak_mb"], res["cpu_pct"], res["lost_lines"],
-                                                    res["sessions_with_altered_bytes"], res["create_s"])
+                      "altered %d, start %.1f s%s" % (res["rss_peak_mb"], res["cpu_pct"], res["lost_lines"],
+                                                      res["sessions_with_altered_bytes"], res["create_s"],
+                                                      ", %d shims %.1f MB private" % (res["shims"], res["shims_private_mb"])
+                                                      if res.get("shims") else "")
                       if "error" not in res else res["error"]))
         summ = {}
         for s in systems:

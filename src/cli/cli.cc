@@ -46,9 +46,23 @@ int RunCli(int argc, char** argv) {
   },
                      "HOST:PORT for the HTTP/WebSocket API (default 127.0.0.1:7171; port 0 = any free port; off = "
                      "unix socket only; also $AGENTMUX_LISTEN)");
+  if (const char* mode = std::getenv("AGENTMUX_SHUTDOWN_SESSIONS"); mode && *mode) daemon_opts.shutdown_sessions = mode;
+  daemon->add_option("--shutdown-sessions", daemon_opts.shutdown_sessions,
+                     "what SIGTERM does to running sessions: keep (default: agents run on in their shims and the "
+                     "next daemon reattaches them) or stop (also $AGENTMUX_SHUTDOWN_SESSIONS)")
+      ->check(CLI::IsMember({"keep", "stop"}));
+  bool restart = false;
+  daemon->add_flag("--restart", restart,
+                   "stop the running daemon without touching its agents (SIGUSR1), then run this one, which "
+                   "reattaches them (an upgrade: the new binary picks the sessions up)");
   daemon->callback([&] {
     auto home = ResolveHome(g.home_flag);
     if (!home.ok()) Fail(home.error().message);
+    if (daemon_opts.shutdown_sessions != "keep" && daemon_opts.shutdown_sessions != "stop")
+      Fail("AGENTMUX_SHUTDOWN_SESSIONS must be keep or stop, got '" + daemon_opts.shutdown_sessions + "'");
+    if (restart) {
+      if (auto st = StopDaemonKeepingSessions(*home); !st.ok()) Fail(st.error().message);
+    }
     throw CLI::RuntimeError(RunDaemon(*home, daemon_opts));
   });
 

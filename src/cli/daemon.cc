@@ -13,6 +13,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -21,8 +22,10 @@
 #include "agents/adapter.h"
 #include "api/api.h"
 #include "base/clock.h"
+#include "base/unique_fd.h"
 #include "cli/home.h"
 #include "net/server.h"
+#include "session/launcher.h"
 #include "session/manager.h"
 #include "store/store.h"
 
@@ -100,6 +103,24 @@ Result<std::pair<std::string, int>> ParseListen(const std::string& value) {
 }
 }  // namespace
 
+Status StopDaemonKeepingSessions(const Home& home) {
+  UniqueFd lock(::open(home.pid_lock().c_str(), O_RDWR | O_CLOEXEC));
+  if (!lock.valid()) return OkStatus();  // never ran here
+  if (::flock(lock.get(), LOCK_EX | LOCK_NB) == 0) return OkStatus();  // none runs now
+  std::ifstream in(home.pid_lock());
+  pid_t pid = 0;
+  if (!(in >> pid) || pid <= 0) return Error::Unavailable("daemon_did_not_stop", "cannot read the daemon's pid from " + home.pid_lock());
+  ::kill(pid, SIGUSR1);
+  for (int waited = 0; waited < 30'000; waited += 20) {
+    if (::flock(lock.get(), LOCK_EX | LOCK_NB) == 0) {
+      ::flock(lock.get(), LOCK_UN);
+      return OkStatus();
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  return Error::Unavailable("daemon_did_not_stop", "the daemon (pid " + std::to_string(pid) + ") did not stop within 30 s");
+}
+
 int RunDaemon(const Home& home, const DaemonOptions& daemon_options) {
   ::signal(SIGPIPE, SIG_IGN);
   // A terminal closing must not take every agent with it: SIGHUP is ignored (there is no config to
@@ -138,15 +159,19 @@ int RunDaemon(const Home& home, const DaemonOptions& daemon_options) {
   boost::asio::io_context io(1);
   AdapterRegistry adapters;
   ManagerOptions manager_options;
-  // Private TMPDIRs of agent sessions; what a previous daemon left there belongs to nobody now.
   manager_options.tmp_root = home.dir + "/tmp";
-  {
-    std::error_code ec;
-    std::filesystem::remove_all(manager_options.tmp_root, ec);
-  }
+  // Agents start under shims of their own (proc/shim.h) and outlive this daemon.
+  auto launcher = MakeShimLauncher(io, home.shims());
+  manager_options.launcher = launcher.get();
   SessionManager manager(io, **store, adapters, manager_options);
   manager.Recover();
   manager.Run();
+  {
+    // Private TMPDIRs of sessions that did not come back belong to nobody now.
+    std::error_code ec;
+    for (const auto& e : std::filesystem::directory_iterator(manager_options.tmp_root, ec))
+      if (!manager.IsLive(e.path().filename().string())) std::filesystem::remove_all(e.path(), ec);
+  }
   Api api(manager);
   ServerOptions server_options;
   server_options.unix_socket_path = home.socket();
@@ -212,12 +237,23 @@ int RunDaemon(const Home& home, const DaemonOptions& daemon_options) {
   spdlog::info("agentmux daemon {} (pid {}) listening on {}{}", kAgentmuxVersion, ::getpid(), home.socket(),
                srv.tcp_port() >= 0 ? " and http://" + server_options.tcp_host + ":" + std::to_string(srv.tcp_port()) : "");
 
-  boost::asio::signal_set stop_signals(io, SIGTERM, SIGINT);
+  // SIGTERM/SIGINT: as shutdown_sessions says; SIGUSR1: a planned restart (keep, always).
+  boost::asio::signal_set stop_signals(io, SIGTERM, SIGINT, SIGUSR1);
   stop_signals.async_wait([&](const boost::system::error_code& ec, int sig) {
     if (ec) return;
-    spdlog::info("received signal {}, shutting down", sig);
     srv.Close();
-    manager.Shutdown(5000, [&] { io.stop(); });
+    if (sig != SIGUSR1 && daemon_options.shutdown_sessions == "stop") {
+      spdlog::info("received signal {}, shutting down: stopping {} session(s)", sig, manager.live_count());
+      manager.Shutdown(5000, [&] { io.stop(); });
+      return;
+    }
+    spdlog::info("received signal {}, shutting down: {} session(s) keep running in their shims", sig,
+                 manager.live_count());
+    manager.Detach();
+    // Let the handlers of the connections just closed run before the loop ends (they must not
+    // outlive what they point to).
+    auto drained = std::make_shared<boost::asio::steady_timer>(io, std::chrono::milliseconds(200));
+    drained->async_wait([&io, drained](const boost::system::error_code&) { io.stop(); });
   });
   // Last resort: no exception may end the loop and, with it, every session. Handlers catch their
   // own; one that escapes anyway is logged and the loop goes on.

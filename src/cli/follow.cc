@@ -13,6 +13,8 @@
 
 #include <CLI/CLI.hpp>
 #include <atomic>
+#include <chrono>
+#include <mutex>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -61,6 +63,19 @@ std::unique_ptr<TranscriptRenderer> WantsTranscript(const json& session, bool ra
   return MakeTranscriptRenderer(Str(session, "tool"));
 }
 
+// A new stream subscribed to `id` after `since_seq`, once a daemon answers again (a restart: at most
+// 30 s, trying every 200 ms); nullptr when none does.
+std::unique_ptr<DaemonClient::Stream> Reconnect(DaemonClient& client, const std::string& id, int64_t since_seq) {
+  for (int attempt = 0; attempt < 150; ++attempt) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    auto stream = client.OpenStream("/api/stream");
+    if (!stream.ok()) continue;
+    if (!(*stream)->Send({{"type", "subscribe"}, {"session_id", id}, {"since_seq", since_seq}}).ok()) continue;
+    return std::move(*stream);
+  }
+  return nullptr;
+}
+
 // Streams a session's output from `since_seq` until it ends. Returns the final session JSON.
 json Follow(DaemonClient& client, const std::string& id, int64_t since_seq, LogPrinter& printer) {
   auto stream = client.OpenStream("/api/stream");
@@ -73,7 +88,13 @@ json Follow(DaemonClient& client, const std::string& id, int64_t since_seq, LogP
   for (;;) {
     if (final_seq && expected > *final_seq) break;
     auto msg = (*stream)->Receive();
-    if (!msg.ok()) Fail("lost the connection to the daemon while following " + ShortId(id), kExitUnreachable);
+    if (!msg.ok()) {
+      // The daemon restarted (its agents run on in their shims): follow on from the last seq.
+      auto again = Reconnect(client, id, expected - 1);
+      if (!again) Fail("lost the connection to the daemon while following " + ShortId(id), kExitUnreachable);
+      *stream = std::move(again);
+      continue;
+    }
     std::string type = Str(*msg, "type");
     if (type == "log") {
       int64_t seq = (*msg)["seq"].get<int64_t>();
@@ -153,9 +174,16 @@ int Attach(DaemonClient& client, const json& session) {
   if (!recent.ok()) Fail(recent.error().message, kExitUnreachable);
   int64_t since = std::atoll(recent->headers["x-agentmux-last-seq"].c_str());
   auto out_stream = client.OpenStream("/api/stream");
-  auto in_stream = client.OpenStream("/api/stream");
-  if (!out_stream.ok() || !in_stream.ok()) Fail("cannot open a stream to the daemon", kExitUnreachable);
+  auto in_opened = client.OpenStream("/api/stream");
+  if (!out_stream.ok() || !in_opened.ok()) Fail("cannot open a stream to the daemon", kExitUnreachable);
   (void)(*out_stream)->Send({{"type", "subscribe"}, {"session_id", id}, {"since_seq", since}});
+  // Keystrokes and sizes go out on `in_stream`; the reader replaces it after a daemon restart.
+  std::mutex in_mu;
+  std::unique_ptr<DaemonClient::Stream> in_stream = std::move(*in_opened);
+  auto send_in = [&](const json& message) {
+    std::lock_guard<std::mutex> lock(in_mu);
+    if (in_stream) (void)in_stream->Send(message);
+  };
 
   struct termios saved {};
   tcgetattr(STDIN_FILENO, &saved);
@@ -170,14 +198,35 @@ int Attach(DaemonClient& client, const json& session) {
   std::atomic<int> end_code{-1};
   std::string end_message;
   std::thread reader([&] {
+    int64_t last_seq = since;
     for (;;) {
       auto msg = (*out_stream)->Receive();
       if (!msg.ok()) {
-        end_message = "lost the connection to the daemon";
-        end_code = kExitUnreachable;
-        break;
+        // The daemon went away — a restart or an upgrade; the agent runs on in its shim. Join the
+        // next daemon from the last seq shown, then make the program redraw (a size change
+        // sends it SIGWINCH).
+        std::fprintf(stderr, "\r\n[agentmux: the daemon restarted; reconnecting…]\r\n");
+        auto again = Reconnect(client, id, last_seq);
+        auto input = client.OpenStream("/api/stream");
+        if (!again || !input.ok()) {
+          end_message = "lost the connection to the daemon";
+          end_code = kExitUnreachable;
+          break;
+        }
+        *out_stream = std::move(again);
+        {
+          std::lock_guard<std::mutex> lock(in_mu);
+          in_stream = std::move(*input);
+        }
+        struct winsize ws {};
+        if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 1 && ws.ws_row > 1) {
+          send_in({{"type", "resize"}, {"session_id", id}, {"cols", ws.ws_col}, {"rows", ws.ws_row - 1}});
+          send_in({{"type", "resize"}, {"session_id", id}, {"cols", ws.ws_col}, {"rows", ws.ws_row}});
+        }
+        continue;
       }
       std::string type = Str(*msg, "type");
+      if (type == "log" && (*msg)["seq"].is_number_integer()) last_seq = (*msg)["seq"].get<int64_t>();
       if (type == "log") WriteOut(stdout, Base64Decode(Str(*msg, "data")).value_or(""));
       if (type == "status" && IsTerminalStatus(Str(*msg, "status"))) {
         end_message = "session " + ShortId(id) + " " + Str(*msg, "status");
@@ -197,7 +246,7 @@ int Attach(DaemonClient& client, const json& session) {
   auto send_size = [&] {
     struct winsize ws {};
     if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
-      (void)(*in_stream)->Send({{"type", "resize"}, {"session_id", id}, {"cols", ws.ws_col}, {"rows", ws.ws_row}});
+      send_in({{"type", "resize"}, {"session_id", id}, {"cols", ws.ws_col}, {"rows", ws.ws_row}});
   };
   send_size();
 
@@ -243,7 +292,7 @@ int Attach(DaemonClient& client, const json& session) {
       line_start = c == '\r' || c == '\n';
       input += c;
     }
-    if (!input.empty()) (void)(*in_stream)->Send({{"type", "input"}, {"session_id", id}, {"data_b64", Base64Encode(input)}});
+    if (!input.empty()) send_in({{"type", "input"}, {"session_id", id}, {"data_b64", Base64Encode(input)}});
   }
   restore();
   std::fflush(stdout);

@@ -16,6 +16,7 @@ struct Home {
   std::string lock() const { return dir + "/daemon.lock"; }     // held by a client while it starts the daemon
   std::string pid_lock() const { return dir + "/daemon.pid"; }  // held by the running daemon
   std::string info() const { return dir + "/daemon.json"; }
+  std::string shims() const { return dir + "/shims"; }  // sessions' shim sockets and tokens (0700)
   std::string log() const { return dir + "/daemon.log"; }
   std::string token() const { return dir + "/token"; }
 };
@@ -24,6 +25,10 @@ struct DaemonOptions {
   std::string listen = "127.0.0.1:7171";  // HOST:PORT for HTTP/WebSocket over TCP; "" or "off" = none
   bool listen_given = false;
   std::string web_dir;  // built web UI to serve at / ("" = none)  // false: the default port may fall back to any free port when taken
+  // What SIGTERM/SIGINT do to running sessions: "keep" (the default: the agents run on in their
+  // shims; the next daemon reattaches them) or "stop" (each is stopped and marked interrupted).
+  // --shutdown-sessions, or $AGENTMUX_SHUTDOWN_SESSIONS.
+  std::string shutdown_sessions = "keep";
 };
 
 // The API token in <home>/token (0600), created with 32 random bytes (hex) when absent.
@@ -36,5 +41,10 @@ Result<Home> ResolveHome(const std::string& flag);
 
 // Runs the daemon in the foreground until SIGTERM/SIGINT. Returns the process exit code.
 int RunDaemon(const Home& home, const DaemonOptions& options);
+
+// A planned restart's first half: SIGUSR1 to the daemon of `home` (it commits what it read and
+// exits, its agents run on in their shims), then waits until it is gone (at most 30 s). OK when no
+// daemon runs. Errors: kUnavailable "daemon_did_not_stop".
+Status StopDaemonKeepingSessions(const Home& home);
 
 }  // namespace agentmux

@@ -92,6 +92,14 @@ Result<HttpResult> DaemonClient::Request(const std::string& method, const std::s
       out.headers[name] = std::string(field.value());
     }
     return out;
+  } catch (const boost::system::system_error& e) {
+    // A daemon that is exiting (a restart, kill -9) resets connections its listener had queued.
+    if (e.code() == asio::error::connection_reset || e.code() == asio::error::broken_pipe ||
+        e.code() == http::error::end_of_stream || e.code() == asio::error::eof)
+      return Error::Unavailable("daemon_unreachable",
+                                "the agentmux daemon closed the connection without answering (" + e.code().message() +
+                                    "); it was stopping");
+    return Error::Internal(std::string("talking to the daemon: ") + e.what());
   } catch (const std::exception& e) {
     return Error::Internal(std::string("talking to the daemon: ") + e.what());
   }

@@ -29,12 +29,7 @@ void SetNonblock(int fd) { ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOC
 [[noreturn]] void ChildExec(const char* path, char* const argv[], char* const envp[], const char* cwd,
                             int in_fd, int out_fd, int err_out_fd, bool is_pty, int err_fd) {
   // Reset what the daemon changed: dispositions (SIGPIPE is ignored in the daemon!) and the mask.
-  struct sigaction dfl {};
-  dfl.sa_handler = SIG_DFL;
-  for (int sig = 1; sig < NSIG; ++sig) ::sigaction(sig, &dfl, nullptr);
-  sigset_t none;
-  sigemptyset(&none);
-  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+  ResetSignalsInChild();
 
   if (::setsid() < 0) ChildFail(err_fd, errno);
   if (is_pty && ::ioctl(in_fd, TIOCSCTTY, 0) < 0) ChildFail(err_fd, errno);
@@ -47,14 +42,23 @@ void SetNonblock(int fd) { ::fcntl(fd, F_SETFL, ::fcntl(fd, F_GETFL) | O_NONBLOC
   ChildFail(err_fd, errno);
 }
 
-std::string EnvValue(const std::vector<std::string>& env, const std::string& key) {
+}  // namespace
+
+void ResetSignalsInChild() {
+  struct sigaction dfl {};
+  dfl.sa_handler = SIG_DFL;
+  for (int sig = 1; sig < NSIG; ++sig) ::sigaction(sig, &dfl, nullptr);
+  sigset_t none;
+  sigemptyset(&none);
+  ::sigprocmask(SIG_SETMASK, &none, nullptr);
+}
+
+std::string EnvEntryValue(const std::vector<std::string>& env, const std::string& key) {
   for (const auto& kv : env)
     if (kv.size() > key.size() && kv.compare(0, key.size(), key) == 0 && kv[key.size()] == '=')
       return kv.substr(key.size() + 1);
   return {};
 }
-
-}  // namespace
 
 std::optional<std::string> FindExecutable(const std::string& name, const std::string& path_env) {
   auto executable = [](const std::string& p) {
@@ -77,7 +81,7 @@ Result<SpawnedProcess> Spawn(const SpawnOptions& o) {
   struct stat st {};
   if (::stat(o.cwd.c_str(), &st) != 0 || !S_ISDIR(st.st_mode))
     return Error::InvalidArgument("bad_project_path", "project path " + o.cwd + " is not a directory");
-  auto path = FindExecutable(o.argv[0], EnvValue(o.env, "PATH"));
+  auto path = FindExecutable(o.argv[0], EnvEntryValue(o.env, "PATH"));
   if (!path)
     return Error::Unavailable("binary_not_found", "'" + o.argv[0] + "' was not found in PATH or is not executable");
 

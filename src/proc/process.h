@@ -40,6 +40,13 @@ struct SpawnedProcess {
 // executed (message names it), kInvalidArgument for a missing cwd, kInternal for syscall failures.
 Result<SpawnedProcess> Spawn(const SpawnOptions& options);
 
+// In a forked child, before exec: every signal disposition back to its default (the daemon ignores
+// SIGPIPE and SIGHUP) and an empty signal mask. Async-signal-safe.
+void ResetSignalsInChild();
+
+// The value of `key` in "KEY=VALUE" entries (a child's environment), or "" when absent.
+std::string EnvEntryValue(const std::vector<std::string>& env, const std::string& key);
+
 // The absolute path of `name` (searched in `path_env`, a PATH value, when it has no '/'), or
 // nullopt if no executable file is found.
 std::optional<std::string> FindExecutable(const std::string& name, const std::string& path_env);

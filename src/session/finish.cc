@@ -190,58 +190,12 @@ void SessionManager::Finish(Live& live) {
                exit.exit_code.value_or(-1), snapshot.signal.value_or("-"), bytes);
   std::optional<std::string> lost_conversation = live.lost_conversation;
   SessionRecord copy = snapshot;
+  // Recorded: whatever holds the process (its shim) may let go now, and not before.
+  launcher_.Release(live.proc->pgid());
   auto node = live_.extract(id);  // keep Live alive until the end of this scope
   Notify(copy);
   PublishEvents(id, first_event - 1);
   if (lost_conversation) HandleLostConversation(copy, *lost_conversation);
-}
-
-void SessionManager::Recover() {
-  std::vector<std::string> left;
-  for (const auto& id : store_.SessionIdsWithStatus({"running", "paused"}))
-    if (!live_.count(id)) left.push_back(id);
-  // One /proc scan ends everything the dead daemon's sessions still run — their process groups and
-  // processes that left them (setsid) — which nobody can watch any more.
-  std::set<std::string> ids(left.begin(), left.end());
-  auto killed = KillProcessesOf(ids);
-  bool retry = false;
-  for (const auto& id : left) {
-    auto rec = store_.GetSession(id);
-    if (!rec.ok()) continue;
-    nlohmann::json payload = {{"reason", "the daemon that ran this session stopped unexpectedly"}};
-    if (rec->pid && ProcessBelongsTo(*rec->pid, id)) ::kill(-*rec->pid, SIGKILL);  // the group, to be sure
-    if (auto it = killed.find(id); it != killed.end()) payload["killed_pids"] = it->second;
-    auto [seq, bytes] = store_.LogExtent(id);
-    rec->log_seq = seq;
-    rec->log_bytes = bytes;
-    rec->pid.reset();
-    rec->ended_at = NowMs();
-    rec->error = "interrupted: the daemon stopped while the session ran";
-    auto st = ApplyTransition(*rec, SessionAction::kInterrupt, "interrupted", payload);
-    if (st.ok()) spdlog::warn("session {} was left running by a previous daemon; marked interrupted", id);
-    else retry = true;
-  }
-  // A create-and-start that a crash cut between its two steps left a session pending that nobody
-  // will start: end it, saying why.
-  for (const auto& id : store_.SessionIdsWithStatus({"pending"})) {
-    if (live_.count(id)) continue;
-    auto rec = store_.GetSession(id);
-    if (!rec.ok() || !rec->metadata.count("start_requested")) continue;
-    rec->ended_at = NowMs();
-    rec->error = "the daemon stopped before this session could start";
-    auto st = ApplyTransition(*rec, SessionAction::kStop, "cancelled",
-                              {{"reason", "the daemon stopped before this session could start"}});
-    if (st.ok()) spdlog::warn("session {} was created to start but never started; marked cancelled", id);
-    else retry = true;
-  }
-  if (!retry) return;
-  // The store cannot write yet (a daemon started on a full disk): try again until it can.
-  spdlog::error("recovery could not record every session's state ({}); retrying", store_.health());
-  auto timer = std::make_shared<asio::steady_timer>(io_, std::chrono::seconds(1));
-  std::weak_ptr<bool> alive = alive_;
-  timer->async_wait([this, alive, timer](const boost::system::error_code& ec) {
-    if (!ec && alive.lock()) Recover();
-  });
 }
 
 void SessionManager::Shutdown(int64_t deadline_ms, std::function<void()> done) {

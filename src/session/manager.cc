@@ -69,6 +69,7 @@ void SessionManager::Run() {
 // Children of no session (orphans reparented to the daemon, a child subreaper) were reaped by the
 // launcher and are forgotten here.
 void SessionManager::OnProcessExit(pid_t pid, int wait_status) {
+  if (released_on_exit_.erase(pid)) return launcher_.Release(pid);
   for (auto& [id, live] : live_) {
     if (live->proc->pid() != pid) continue;
     live->proc->OnExit(wait_status);
@@ -388,24 +389,8 @@ Result<SessionRecord> SessionManager::Launch(SessionRecord rec, SessionAction ac
   }
   live->usage_base = BaseForRun(rec, parent ? &*parent : nullptr);
   auto secrets = Redactor::SecretsFromEnv(opts.env);
-  std::string sid = rec.id;
-  SupervisorHooks hooks;
-  hooks.may_read = [this](int64_t* backoff_ms) {
-    // Only the log writer may slow an agent: a full queue, or a store that cannot write at all.
-    if (!store_.writable()) {
-      *backoff_ms = 50;
-      return false;
-    }
-    return store_.pending_log_bytes() <= options_.max_pending_log_bytes;
-  };
-  hooks.on_output = [this, sid](const std::string& level, std::string data) {
-    if (auto it = live_.find(sid); it != live_.end()) OnOutput(*it->second, level, std::move(data));
-  };
-  hooks.on_done = [this, sid] {
-    if (auto it = live_.find(sid); it != live_.end()) BeginFinish(*it->second);
-  };
   pid_t pid = proc->pid;
-  live->proc = std::make_unique<Supervisor>(io_, launcher_, timers_, std::move(*proc), secrets, std::move(hooks), options_.drain_ms);
+  live->proc = std::make_unique<Supervisor>(io_, launcher_, timers_, std::move(*proc), secrets, HooksFor(rec.id), options_.drain_ms);
 
   // The argv as stored and shown: without the secrets of its environment or any credential shape.
   rec.command.clear();
@@ -437,6 +422,25 @@ Result<SessionRecord> SessionManager::Launch(SessionRecord rec, SessionAction ac
     }
   }
   return result;
+}
+
+SupervisorHooks SessionManager::HooksFor(const std::string& sid) {
+  SupervisorHooks hooks;
+  hooks.may_read = [this](int64_t* backoff_ms) {
+    // Only the log writer may slow an agent: a full queue, or a store that cannot write at all.
+    if (!store_.writable()) {
+      *backoff_ms = 50;
+      return false;
+    }
+    return store_.pending_log_bytes() <= options_.max_pending_log_bytes;
+  };
+  hooks.on_output = [this, sid](const std::string& level, std::string data) {
+    if (auto it = live_.find(sid); it != live_.end()) OnOutput(*it->second, level, std::move(data));
+  };
+  hooks.on_done = [this, sid] {
+    if (auto it = live_.find(sid); it != live_.end()) BeginFinish(*it->second);
+  };
+  return hooks;
 }
 
 // --timeout: ends a runaway agent (stop ladder, status failed) after `timeout_ms`.

@@ -30,6 +30,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -40,6 +41,7 @@
 #include "session/bus.h"
 #include "session/launcher.h"
 #include "session/request.h"
+#include "session/supervisor.h"
 #include "session/timers.h"
 #include "store/store.h"
 
@@ -66,11 +68,14 @@ class SessionManager {
                  ManagerOptions options = {});
   ~SessionManager();
 
-  // Marks sessions a dead daemon left running or paused as interrupted (with an event), after
-  // killing their processes — process groups and setsid escapees alike, matched by
-  // AGENTMUX_SESSION_ID in one /proc scan; cancels pending sessions whose create-and-start a crash
-  // cut short (metadata start_requested). Call once at start; when the store cannot write yet it
-  // retries every second until it can.
+  // Takes back the sessions an earlier daemon left running or paused whose process is still held
+  // (launcher.h Reattach: their shim): they go on as they were, their logs continuing at the next
+  // stored seq, with a `reattached` event; one whose agent ended meanwhile ends as it would have.
+  // Marks the others interrupted (with an event), after killing what is left of their processes —
+  // process groups and setsid escapees alike, matched by AGENTMUX_SESSION_ID in a /proc scan. Lets
+  // shims of sessions that already ended go. Cancels pending sessions whose create-and-start a
+  // crash cut short (metadata start_requested). Call once at start; when the store cannot write
+  // yet it retries every second until it can.
   void Recover();
   // Starts learning of process ends (the launcher's Watch: SIGCHLD on the loop for children). Call
   // once before the first Start().
@@ -78,6 +83,12 @@ class SessionManager {
   // Ends every live session (stop ladder, status interrupted: "daemon shutting down") and waits
   // at most `deadline_ms`; the loop must keep running meanwhile. `done` runs when all are gone.
   void Shutdown(int64_t deadline_ms, std::function<void()> done);
+  // A planned restart (shutdown_sessions = keep): every live session stays running. What was read
+  // is handed to the store (the redactors' held-back bytes too) and committed before this returns,
+  // this daemon's fds are closed, nothing is signalled; the next daemon's Recover() reattaches.
+  void Detach();
+  // True while session `id` has a process this daemon watches.
+  bool IsLive(const std::string& id) const { return live_.count(id) > 0; }
 
   // Validates and stores a new pending session. Errors: unknown_tool, bad_project_path,
   // unknown_spec / ambiguous_spec / too_many_specs, missing_command, bad_env, bad_command,
@@ -139,6 +150,9 @@ class SessionManager {
   Result<SessionRecord> Unredact(const SessionRecord& rec) const;
   EnvMap BuildEnv(const SessionRecord& rec, const LaunchPlan& plan) const;
   void StartTimeout(Live& live, int64_t timeout_ms);
+  SupervisorHooks HooksFor(const std::string& id);
+  // finish.cc: a session whose process a shim kept for us → live again.
+  void Adopt(SessionRecord rec, ProcessLauncher::Reattached held);
   void OnProcessExit(pid_t pid, int wait_status);
   void Notify(const SessionRecord& rec) { bus_.Status(rec); }
   void PublishEvents(const std::string& id, int64_t after_event_id);
@@ -181,6 +195,7 @@ class SessionManager {
     std::map<std::string, std::string> env;
   };
   std::map<std::string, Unredacted> unredacted_;
+  std::set<pid_t> released_on_exit_;  // processes of ended sessions found held at recovery
   std::optional<int64_t> store_stalled_since_;  // ms since epoch: the store became unwritable
   std::string store_stall_reason_;
   // Blocking work kept off the loop (the /proc scan at a session's end).

@@ -37,7 +37,8 @@ Supervisor::Supervisor(asio::io_context& io, ProcessLauncher& launcher, Timers& 
   } else {
     add(std::move(process.stdout_fd), "stdout");
     add(std::move(process.stderr_fd), "stderr");
-    stdin_ = std::make_unique<asio::posix::stream_descriptor>(io_, process.stdin_fd.release());
+    // A reattached process has no stdin here: its context was delivered by the daemon that started it.
+    if (process.stdin_fd.valid()) stdin_ = std::make_unique<asio::posix::stream_descriptor>(io_, process.stdin_fd.release());
   }
 }
 
@@ -119,6 +120,21 @@ void Supervisor::Close(Output& out) {
   MaybeDone();
 }
 
+void Supervisor::Detach() {
+  detached_ = true;
+  kill_timer_.reset();
+  drain_timer_.reset();
+  for (auto& out : outputs_) {
+    if (!out->open) continue;
+    out->open = false;
+    std::string rest = out->redactor->Flush();
+    if (!rest.empty()) hooks_.on_output(out->level, std::move(rest));
+    boost::system::error_code ignored;
+    out->fd->close(ignored);
+  }
+  stdin_.reset();
+}
+
 void Supervisor::OnExit(int wait_status) {
   exit_ = DecodeWaitStatus(wait_status);
   pid_ = -1;  // reaped: never signal this pid again
@@ -128,7 +144,7 @@ void Supervisor::OnExit(int wait_status) {
 }
 
 void Supervisor::MaybeDone() {
-  if (!exit_ || done_) return;
+  if (!exit_ || done_ || detached_) return;
   bool all_closed = std::all_of(outputs_.begin(), outputs_.end(), [](const auto& o) { return !o->open; });
   if (all_closed) {
     done_ = true;

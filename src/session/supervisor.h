@@ -77,6 +77,11 @@ class Supervisor {
   // SIGKILL after `grace_ms`, and SIGKILL to what is left once the leader is reaped.
   void Stop(int64_t grace_ms);
 
+  // A planned daemon restart: hands what the redactors held back to on_output, then closes this
+  // daemon's copies of the fds without signalling anything and without calling on_done (the
+  // process's holder, its shim, keeps it and its output for the next daemon).
+  void Detach();
+
   bool has_terminal() const { return pty_ != nullptr && pty_->open; }
   // Keystrokes to the PTY. Errors: not_a_terminal (pipes, or the terminal closed).
   Status WriteInput(std::string_view bytes);
@@ -111,6 +116,7 @@ class Supervisor {
   std::optional<ExitStatus> exit_;
   bool stopping_ = false;
   bool done_ = false;
+  bool detached_ = false;
   std::vector<std::unique_ptr<Output>> outputs_;
   Output* pty_ = nullptr;
   std::unique_ptr<boost::asio::posix::stream_descriptor> stdin_;

@@ -188,6 +188,8 @@ const env = Object.fromEntries(
 Object.assign(env, {
   AGENTMUX_HOME: HOME,
   AGENTMUX_WEB_DIR: DIST,
+  // The test's daemon takes its sessions with it when it stops (by default agents outlive it).
+  AGENTMUX_SHUTDOWN_SESSIONS: 'stop',
   HOME: USERHOME,
   LC_ALL: 'C.UTF-8',
   PATH: `${haveClaude || agents.length ? CLAUDE_BIN_DIR + ':' : ''}${process.env.PATH || '/usr/bin:/bin'}`,
