@@ -1,18 +1,20 @@
-// Fuzz target: every agent output parser and every transcript renderer (untrusted agent stdout).
+// Fuzz target: every agent output parser and every transcript builder (untrusted agent stdout).
 //
 //   parsers    MakeCodexParser, MakeOpencodeParser, MakeGeminiParser, MakeCopilotParser (with a
 //              Copilot home whose session-state holds usage records, so Finish() reads them) and
-//              ClaudeStreamParser (src/agents/parsers.h, claude_stream.h)
-//   renderers  MakeTranscriptRenderer(tool) for claude, codex, opencode, gemini, copilot
-//              (src/agents/transcript.h), plus RenderClaudeLine
+//              ClaudeStreamParser (src/agents/parsers.h, claude.h)
+//   builders   each CLI adapter's NewTranscriptBuilder() for claude, codex, opencode, gemini,
+//              copilot (src/agents/transcript.h), fed through a TranscriptFeed, every update
+//              encoded as the API sends it and printed by the CLI's TranscriptPrinter
 //
-// Input: byte 0 selects the pair — parser = b % 5, renderer = (b / 5) % 5 in the order claude,
+// Input: byte 0 selects the pair — parser = b % 5, builder = (b / 5) % 5 in the order claude,
 // codex, opencode, gemini, copilot, so b = 50 + 6·i ('2', '8', '>', 'D', 'J') pairs tool i with
 // itself (the seed corpus, made from tests/fixtures/transcripts by fuzz/make-seeds, uses those) and
-// other values feed one CLI's output to another's renderer. The rest is stdout, fed to the parser in
-// pieces cut where the data says (fuzz_util.h); after each Feed() the events are taken and
-// inspected; then Finish(), the report, and every line through the renderer, then its Finish().
-// Crashes, sanitizer reports and uncaught exceptions are findings.
+// other values feed one CLI's output to another's builder. The rest is stdout, fed to the parser
+// and the builder in pieces cut where the data says (fuzz_util.h); after each Feed() the events
+// are taken and inspected; then Finish(), the report, and the builder's Finish().
+// Crashes, sanitizer reports, uncaught exceptions and updates that do not rebuild the items are
+// findings.
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -22,7 +24,9 @@
 
 #include "agents/claude.h"
 #include "agents/parsers.h"
+#include "agents/adapter.h"
 #include "agents/transcript.h"
+#include "agents/transcript_text.h"
 #include "fuzz_util.h"
 
 namespace {
@@ -71,7 +75,7 @@ void Inspect(agentmux::OutputParser& parser) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size < 1) return 0;
-  const int parser_index = data[0] % 5, renderer_index = (data[0] / 5) % 5;
+  const int parser_index = data[0] % 5, builder_index = (data[0] / 5) % 5;
   std::string_view out(reinterpret_cast<const char*>(data + 1), size - 1);
 
   auto parser = MakeParser(parser_index);
@@ -90,18 +94,30 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (r.model) sink = sink + r.model->size();
   if (r.agent_version) sink = sink + agentmux::ClaudeCostIsCumulative(*r.agent_version);
 
-  auto renderer = agentmux::MakeTranscriptRenderer(kTools[renderer_index]);
-  if (!renderer) Fail("no transcript renderer for", kTools[renderer_index]);
-  size_t start = 0;
-  while (start < out.size()) {  // as `agentmux logs` does (src/cli/cli.cc LogPrinter): the last,
-    size_t nl = out.find('\n', start);  // unfinished line is rendered too
-    std::string_view line = out.substr(start, nl == std::string_view::npos ? std::string_view::npos : nl - start);
-    sink = sink + renderer->Line(line).size();
-    if (renderer_index == 0) sink = sink + agentmux::RenderClaudeLine(line).size();
-    if (nl == std::string_view::npos) break;
-    start = nl + 1;
-  }
-  sink = sink + renderer->Finish().size();
+  static const agentmux::AdapterRegistry registry;
+  agentmux::SessionRecord session;
+  session.tool = kTools[builder_index];
+  session.mode = agentmux::SessionMode::kAutonomous;
+  auto builder = registry.NewTranscriptBuilder(session);
+  if (!builder) Fail("no transcript builder for", kTools[builder_index]);
+  agentmux::TranscriptFeed feed(std::move(builder));
+  agentmux::TranscriptPrinter printer;
+  nlohmann::json applied = nlohmann::json::array();
+  auto apply = [&](const std::vector<agentmux::TranscriptUpdate>& updates) {
+    for (const auto& u : updates) {
+      nlohmann::json wire = u.ToJson();  // as GET …/transcript and the WebSocket send it
+      sink = sink + wire.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).size();
+      if (u.index > applied.size()) Fail("an update beyond the end of the items");
+      if (u.index == applied.size()) applied.push_back(wire["item"]);
+      else applied[u.index] = wire["item"];
+      agentmux::PrintedText text = printer.Apply(wire);
+      sink = sink + text.out.size() + text.err.size();
+    }
+  };
+  for (std::string_view piece : agentmux_fuzz::Pieces(out)) apply(feed.Chunk("stdout", piece));
+  apply(feed.Finish());
+  sink = sink + printer.Finish().size();
+  if (applied != agentmux::ToJson(feed.items())) Fail("the updates do not rebuild the items");
   (void)sink;
   return 0;
 }

@@ -55,17 +55,13 @@ struct AgentReport {
 // (session_events, DESIGN §3) and streamed as {"type":"event"}. Types and `data`:
 //   turn_started   {}                                   the agent began answering a prompt
 //   turn_finished  {"is_error": bool}                   it finished (a turn of the conversation)
-//   tool_use       {"tool": name, "input": summary}     it called a tool; the summary is the
-//                                                       command / path / pattern, ≤ 300 bytes
+//   tool_use       {"tool": name, "input": summary}     it called a tool; the summary is
+//                                                       SummarizeToolInput (transcript.h)
 //   error          {"message": text}                    it reported an error (also retry notices)
 struct AgentEvent {
   std::string type;
   nlohmann::json data;
 };
-
-// The short, readable part of a tool call's input: the command, path, pattern, URL or query when
-// there is one, else the JSON text; at most 300 bytes.
-std::string SummarizeToolInput(const nlohmann::json& input);
 
 // Turns an agent's structured stdout into an AgentReport. Not thread-safe; one per session.
 // REQUIRES: one parser per process run.
@@ -125,9 +121,9 @@ class Adapter {
   virtual bool ConversationNotFound(const std::string& agent_error, const std::string& stderr_tail) const {
     return false;
   }
-  // A renderer of this CLI's structured output for people (transcript.h), or nullptr when its
-  // output is a terminal stream.
-  virtual std::unique_ptr<TranscriptRenderer> NewRenderer() const { return nullptr; }
+  // A builder of transcript items from this CLI's structured output (autonomous mode,
+  // transcript.h), or nullptr when its output is a terminal stream.
+  virtual std::unique_ptr<TranscriptBuilder> NewTranscriptBuilder() const { return nullptr; }
 };
 
 class AdapterRegistry {
@@ -135,6 +131,9 @@ class AdapterRegistry {
   AdapterRegistry();  // registers every built-in adapter
   const Adapter* Find(const std::string& name) const;
   std::vector<const Adapter*> All() const;
+  // A transcript builder for `session`'s output, or nullptr when it has no transcript: its tool
+  // has no structured output, or it runs in guided mode (a terminal stream under a PTY).
+  std::unique_ptr<TranscriptBuilder> NewTranscriptBuilder(const SessionRecord& session) const;
 
  private:
   std::vector<std::unique_ptr<Adapter>> adapters_;

@@ -1,4 +1,4 @@
-// Claude Code: its launch plan, its stream-json parser and its transcript (claude.h).
+// Claude Code: its launch plan, its stream-json parser and its transcript builder (claude.h).
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -18,7 +18,6 @@
 namespace agentmux {
 namespace fs = std::filesystem;
 
-std::unique_ptr<TranscriptRenderer> MakeClaudeRenderer();
 using nlohmann::json;
 
 namespace {
@@ -26,7 +25,7 @@ namespace {
 // Claude Code (REPORT.md §2): `claude -p --output-format stream-json --verbose`, context on stdin.
 class ClaudeAdapter : public CliAdapter {
  public:
-  std::unique_ptr<TranscriptRenderer> NewRenderer() const override { return MakeClaudeRenderer(); }
+  std::unique_ptr<TranscriptBuilder> NewTranscriptBuilder() const override { return MakeClaudeTranscriptBuilder(); }
   ClaudeAdapter()
       : CliAdapter("claude", "claude", "Claude Code",
                    "install Claude Code with `npm install -g @anthropic-ai/claude-code` (or set "
@@ -80,28 +79,11 @@ class ClaudeAdapter : public CliAdapter {
   }
 };
 
-class ClaudeRenderer : public TranscriptRenderer {
- public:
-  std::string Line(std::string_view line) override { return RenderClaudeLine(line); }
-};
-
 }  // namespace
 
 std::unique_ptr<Adapter> MakeClaudeAdapter() { return std::make_unique<ClaudeAdapter>(); }
-std::unique_ptr<TranscriptRenderer> MakeClaudeRenderer() { return std::make_unique<ClaudeRenderer>(); }
 
 namespace {
-
-std::string Truncate(std::string s, size_t max) {
-  if (s.size() > max) s = s.substr(0, max) + "…";
-  return s;
-}
-
-std::string OneLine(std::string s) {
-  for (char& c : s)
-    if (c == '\n' || c == '\r') c = ' ';
-  return s;
-}
 
 int64_t IntField(const json& j, const char* key) { return JInt(j, key); }
 
@@ -169,80 +151,84 @@ bool ClaudeStreamParser::OnJson(const json& j) {
   return false;
 }
 
-static std::string RenderClaudeJson(std::string_view trimmed, const json& j);
+namespace {
 
-std::string RenderClaudeLine(std::string_view line) {
-  std::string_view trimmed = line;
-  while (!trimmed.empty() && (trimmed.back() == '\r' || trimmed.back() == '\n')) trimmed.remove_suffix(1);
-  if (trimmed.empty()) return "";
-  json j = json::parse(trimmed, nullptr, false);
-  if (!j.is_object()) return std::string(trimmed) + "\n";
-  try {
-    return RenderClaudeJson(trimmed, j);
-  } catch (const std::exception&) {
-    return std::string(trimmed) + "\n";  // shown as printed rather than not at all
-  }
-}
-
-static std::string RenderClaudeJson(std::string_view trimmed, const json& j) {
-  std::string type = JStr(j, "type", "");
-  std::string out;
-  if (type == "system") {
-    std::string sub = JStr(j, "subtype", "");
-    if (sub == "init")
-      out = "● Claude Code " + JStr(j, "claude_code_version", "") + " · model " + JStr(j, "model", "?") +
-            " · conversation " + JStr(j, "session_id", "?") + "\n";
-    else if (sub == "api_retry")
-      out = "↻ API retry " + std::to_string(IntField(j, "attempt")) + "/" + std::to_string(IntField(j, "max_retries")) +
-            " (" + JStr(j, "error", "error") + ")\n";
-    return out;
-  }
-  if (type == "assistant" || type == "user") {
-    const json& content = j.contains("message") ? JArr(j["message"], "content") : json::array();
-    if (content.is_string()) return type == "user" ? "" : content.get<std::string>() + "\n";
-    for (const auto& block : content) {
-      std::string bt = JStr(block, "type", "");
-      if (bt == "text" && type == "assistant") {
-        out += JStr(block, "text", "") + "\n";
-      } else if (bt == "tool_use") {
-        std::string args;
-        if (block.contains("input") && block["input"].is_object()) {
-          for (const auto& [k, v] : block["input"].items()) {
-            if (!args.empty()) args += ", ";
-            args += k + "=" + Truncate(OneLine(v.is_string() ? v.get<std::string>() : v.dump()), 60);
-          }
-        }
-        out += "→ " + JStr(block, "name", "tool") + "(" + args + ")\n";
-      } else if (bt == "tool_result") {
-        std::string text;
-        if (block.contains("content")) {
-          const json& c = block["content"];
-          if (c.is_string()) text = c.get<std::string>();
-          else if (c.is_array())
-            for (const auto& part : c)
-              if (JStr(part, "type", "") == "text") text += JStr(part, "text", "");
-        }
-        out += std::string(JBool(block, "is_error", false) ? "✗ " : "← ") + Truncate(OneLine(text), 200) + "\n";
+class ClaudeTranscriptBuilder : public TranscriptBuilder {
+ protected:
+  bool OnEvent(const json& ev) override {
+    std::string type = JStr(ev, "type");
+    if (type == "system") {
+      System(ev);
+    } else if (type == "assistant" || type == "user") {
+      const json& content = JAt(JObj(ev, "message"), "content");
+      if (content.is_string()) {
+        const std::string& text = content.get_ref<const std::string&>();
+        if (text.find_first_not_of(" \t\r\n") != std::string::npos) Emit(TranscriptItem::Text(type, text));
       }
+      if (content.is_array())
+        for (const auto& block : content) Block(type, block);
+    } else if (type == "result") {
+      TranscriptItem r = TranscriptItem::Result(JStr(ev, "subtype", "result"), JBool(ev, "is_error"));
+      r.num_turns = OptInt(ev, "num_turns");
+      r.duration_ms = OptInt(ev, "duration_ms");
+      r.cost_usd = OptNum(ev, "total_cost_usd");
+      if (const json& u = JAt(ev, "usage"); u.is_object())
+        r.usage = ItemUsage{OptInt(u, "input_tokens"), OptInt(u, "output_tokens"), OptInt(u, "cache_read_input_tokens"),
+                            OptInt(u, "cache_creation_input_tokens")};
+      r.result_text = JText(ev, "result");
+      r.conversation_id = JText(ev, "session_id");
+      Emit(std::move(r));
     }
-    return out;
+    // stream_event (partial messages) and future types: the full message follows anyway.
+    return true;
   }
-  if (type == "result") {
-    bool is_error = JBool(j, "is_error", false);
-    const json usage = JObj(j, "usage");
-    char cost[32];
-    std::snprintf(cost, sizeof cost, "$%.4f", JNum(j, "total_cost_usd", 0.0));
-    out = std::string(is_error ? "✗ failed: " : "✓ done: ") + OneLine(JStr(j, "result", "")) + "\n";
-    if (j.contains("errors") && j["errors"].is_array())
-      for (const auto& e : j["errors"])
-        if (e.is_string()) out += "  error: " + e.get<std::string>() + "\n";
-    out += "  turns " + std::to_string(IntField(j, "num_turns")) + " · tokens in " +
-           std::to_string(IntField(usage, "input_tokens")) + " out " + std::to_string(IntField(usage, "output_tokens")) +
-           " · cost " + cost + "\n";
-    return out;
-  }
-  return "";
-}
 
+ private:
+  void System(const json& ev) {
+    std::string subtype = JStr(ev, "subtype", "system");
+    if (subtype == "init") {
+      TranscriptItem init = TranscriptItem::Init("Claude Code", JText(ev, "session_id"));
+      init.model = JText(ev, "model");
+      init.cwd = JText(ev, "cwd");
+      init.tools = static_cast<int64_t>(JArr(ev, "tools").size());
+      init.version = JText(ev, "claude_code_version");
+      Emit(std::move(init));
+    } else if (subtype == "api_retry") {
+      const json& attempt = JAt(ev, "attempt");
+      const json& max = JAt(ev, "max_retries");
+      std::string text = "attempt " + (attempt.is_number() ? NumberText(attempt) : "?") + " of " +
+                         (max.is_number() ? NumberText(max) : "?");
+      if (const json& status = JAt(ev, "error_status"); status.is_number() || status.is_string())
+        text += " · HTTP " + NumberText(status);
+      if (auto error = JText(ev, "error"); error && !error->empty()) text += " · " + *error;
+      if (auto delay = OptNum(ev, "retry_delay_ms")) {
+        char secs[32];
+        std::snprintf(secs, sizeof secs, "%.1f", *delay / 1000);
+        text += std::string(" · retrying in ") + secs + " s";
+      }
+      Emit(TranscriptItem::System("API retry", text));
+    } else if (subtype != "status") {
+      // "status: requesting" is noise between turns; everything else is worth a line.
+      Emit(TranscriptItem::System(subtype, JText(ev, "status").value_or(JStr(ev, "message"))));
+    }
+  }
+
+  void Block(const std::string& role, const json& block) {
+    std::string type = JStr(block, "type");
+    if (type == "text" && !JStr(block, "text").empty()) {
+      Emit(TranscriptItem::Text(role, JStr(block, "text")));
+    } else if (type == "thinking" && !JStr(block, "thinking").empty()) {
+      Emit(TranscriptItem::Thinking(JStr(block, "thinking")));
+    } else if (type == "tool_use") {
+      ToolUse(JStr(block, "id"), JStr(block, "name", "tool"), JAt(block, "input"));
+    } else if (type == "tool_result") {
+      ToolResult(JStr(block, "tool_use_id"), ContentText(JAt(block, "content")), JBool(block, "is_error"));
+    }
+  }
+};
+
+}  // namespace
+
+std::unique_ptr<TranscriptBuilder> MakeClaudeTranscriptBuilder() { return std::make_unique<ClaudeTranscriptBuilder>(); }
 
 }  // namespace agentmux

@@ -13,6 +13,7 @@
 
 #include "agents/adapter.h"
 #include "agents/parsers.h"
+#include "agents/transcript.h"
 
 namespace agentmux {
 
@@ -26,10 +27,8 @@ class ClaudeStreamParser : public JsonLinesParser {
 // True when Claude Code `version` ("2.1.330") reports cumulative conversation cost.
 bool ClaudeCostIsCumulative(const std::string& version);
 
-// A readable rendering of one stream-json line for people (`agentmux logs`): assistant text as is,
-// tool calls as "→ Tool(arg)", tool results as "← result", the result line as a summary with
-// turns, tokens and cost. Returns "" for lines with nothing to show (init details, partial events).
-// Non-JSON lines come back unchanged.
-std::string RenderClaudeLine(std::string_view line);
+// The transcript items of stream-json (transcript.h): init, text, thinking, tool_use, tool_result
+// (content blocks of assistant and user messages), API retries and other system lines, result.
+std::unique_ptr<TranscriptBuilder> MakeClaudeTranscriptBuilder();
 
 }  // namespace agentmux

@@ -147,20 +147,5 @@ TEST(ClaudeStream, NonJsonLinesAreIgnored) {
   EXPECT_EQ(p.report().agent_session_id, "abc");
 }
 
-TEST(ClaudeTranscript, RendersTextToolCallsAndSummary) {
-  std::string text = Read("claude-stream-json.jsonl");
-  std::string out;
-  std::istringstream in(text);
-  std::string line;
-  while (std::getline(in, line)) out += RenderClaudeLine(line);
-  EXPECT_NE(out.find("● Claude Code 2.1.197"), std::string::npos) << out;
-  EXPECT_NE(out.find("→ Write("), std::string::npos) << out;
-  EXPECT_NE(out.find("file_path=/home/dev/lab/repo1/hello.txt)"), std::string::npos) << out;
-  EXPECT_NE(out.find("← File created successfully"), std::string::npos) << out;
-  EXPECT_NE(out.find("✓ done: Done. The tool said"), std::string::npos) << out;
-  EXPECT_NE(out.find("cost $0.0198"), std::string::npos) << out;
-  EXPECT_EQ(RenderClaudeLine("plain text"), "plain text\n");
-}
-
 }  // namespace
 }  // namespace agentmux

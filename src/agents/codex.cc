@@ -1,4 +1,4 @@
-// Codex CLI: its launch plan, its `exec --json` parser and its transcript.
+// Codex CLI: its launch plan, its `exec --json` parser and its transcript builder.
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -17,7 +17,7 @@
 namespace agentmux {
 namespace fs = std::filesystem;
 
-std::unique_ptr<TranscriptRenderer> MakeCodexRenderer();
+std::unique_ptr<TranscriptBuilder> MakeCodexTranscriptBuilder();
 using nlohmann::json;
 
 namespace {
@@ -26,7 +26,7 @@ namespace {
 // `codex exec --json resume <thread_id> -`. Usage in turn.completed is cumulative over the thread.
 class CodexAdapter : public CliAdapter {
  public:
-  std::unique_ptr<TranscriptRenderer> NewRenderer() const override { return MakeCodexRenderer(); }
+  std::unique_ptr<TranscriptBuilder> NewTranscriptBuilder() const override { return MakeCodexTranscriptBuilder(); }
   CodexAdapter()
       : CliAdapter("codex", "codex", "Codex CLI",
                    "install it with `npm install -g @openai/codex` (or set AGENTMUX_CODEX_BIN to its path)") {}
@@ -144,33 +144,96 @@ class CodexParser : public JsonLinesParser {
   std::set<std::string> tools_seen_;
 };
 
-class CodexRenderer : public JsonRenderer {
-  std::string Render(const json& j) override {
-    std::string type = JStr(j, "type", "");
-    if (type == "thread.started") return "● Codex · conversation " + JStr(j, "thread_id", "?") + "\n";
-    if (type == "error") return "↻ " + Clip(JStr(j, "message", "error"), 300) + "\n";
-    if (type == "turn.failed") return "✗ failed: " + Clip(JStr(JObj(j, "error"), "message", "turn failed"), 500) + "\n";
-    if (type == "turn.completed") {
-      const json& u = JObj(j, "usage");
-      return "✓ done · " + Tokens(JInt(u, "input_tokens"), JInt(u, "output_tokens")) + " (conversation so far)\n";
+// The transcript of `exec --json` (transcript.h): thread.started → init; items (agent_message,
+// reasoning, command_execution → "shell", file_change → "patch", mcp_tool_call → "server.tool",
+// web_search, todo_list → a plan, error → a warning); turn.completed/failed → result; error.
+class CodexTranscriptBuilder : public TranscriptBuilder {
+ protected:
+  bool OnEvent(const json& ev) override {
+    std::string type = JStr(ev, "type");
+    if (type == "thread.started") {
+      Emit(TranscriptItem::Init("Codex", JText(ev, "thread_id")));
+    } else if (type == "turn.started") {
+      // nothing to show: turn.completed carries the figures
+    } else if (type == "turn.completed") {
+      const json& u = JObj(ev, "usage");
+      TranscriptItem r = TranscriptItem::Result("success", false);
+      r.usage = ItemUsage{OptInt(u, "input_tokens"), Sum(OptInt(u, "output_tokens"), OptInt(u, "reasoning_output_tokens")),
+                          OptInt(u, "cached_input_tokens"), OptInt(u, "cache_write_input_tokens")};
+      r.note = "Codex counts the whole conversation so far, earlier runs included";
+      Emit(std::move(r));
+    } else if (type == "turn.failed") {
+      std::string message = JText(JObj(ev, "error"), "message").value_or("the turn failed");
+      TranscriptItem r = TranscriptItem::Result("error", true);
+      // The same words usually came as an error line just before.
+      const TranscriptItem* last = Last();
+      if (!(last && last->kind == ItemKind::kError && last->text == message)) r.result_text = message;
+      Emit(std::move(r));
+    } else if (type == "error") {
+      Emit(TranscriptItem::Error(JStr(ev, "message", "error")));
+    } else if (type == "item.started" || type == "item.updated" || type == "item.completed") {
+      return Item(type, JObj(ev, "item"));
+    } else {
+      return false;
     }
-    const json& item = JObj(j, "item");
-    std::string kind = JStr(item, "type", "");
-    if (type == "item.started" && kind == "command_execution") return Call("shell", JStr(item, "command", ""));
-    if (type != "item.completed") return "";
-    if (kind == "agent_message") return JStr(item, "text", "") + "\n";
-    if (kind == "command_execution")
-      return "← exit " + (item.contains("exit_code") && item["exit_code"].is_number() ? std::to_string(JInt(item, "exit_code")) : "?") +
-             ": " + Clip(JStr(item, "aggregated_output", ""), 200) + "\n";
-    if (kind == "file_change") {
-      std::string files;
-      if (item.contains("changes") && item["changes"].is_array())
-        for (const auto& c : item["changes"])
-          if (c.is_object()) files += (files.empty() ? "" : ", ") + JStr(c, "kind", "") + " " + JStr(c, "path", "");
-      return "→ patch(" + files + ") " + JStr(item, "status", "") + "\n";
+    return true;
+  }
+
+ private:
+  // {key: item[key]}, or {} when the item has no such key.
+  static json Only(const json& item, const char* key) {
+    json out = json::object();
+    if (!JAt(item, key).is_null()) out[key] = JAt(item, key);
+    return out;
+  }
+
+  bool Item(const std::string& phase, const json& item) {
+    std::string id = JStr(item, "id");
+    std::string type = JStr(item, "type");
+    bool done = phase == "item.completed";
+    bool failed = JStr(item, "status") == "failed";
+    if (type == "agent_message" || type == "reasoning") {
+      std::string text = JStr(item, "text");
+      if (done && !text.empty())
+        Emit(type == "reasoning" ? TranscriptItem::Thinking(text) : TranscriptItem::Text("assistant", text));
+    } else if (type == "command_execution") {
+      ToolUse(id, "shell", Only(item, "command"));
+      if (!done) return true;
+      std::optional<int64_t> code = OptInt(item, "exit_code");
+      std::string output = JStr(item, "aggregated_output");
+      if (output.empty()) output = code ? "exit code " + std::to_string(*code) : JAt(item, "status").is_string() ? JStr(item, "status") : "";
+      ToolResult(id, output, failed || (code && *code != 0));
+    } else if (type == "file_change") {
+      const json& changes = JArr(item, "changes");
+      ToolUse(id, "patch", {{"changes", changes}});
+      if (!done) return true;
+      std::string content = JStr(item, "status");
+      for (const auto& c : changes)
+        if (c.is_object()) content += (content.empty() ? "" : "\n") + JStr(c, "kind", "change") + " " + JStr(c, "path");
+      ToolResult(id, content, failed);
+    } else if (type == "mcp_tool_call") {
+      std::string server = JStr(item, "server"), tool = JStr(item, "tool");
+      std::string name = server.empty() ? tool : tool.empty() ? server : server + "." + tool;
+      ToolUse(id, name.empty() ? "mcp" : name, JAt(item, "arguments"));
+      if (!done) return true;
+      std::optional<std::string> error = JText(JObj(item, "error"), "message");
+      std::string result = JAt(item, "result").is_object() ? ContentText(JAt(JObj(item, "result"), "content")) : "";
+      ToolResult(id, error.value_or(result), failed || error.has_value());
+    } else if (type == "web_search") {
+      ToolUse(id, "web_search", Only(item, "query"));
+    } else if (type == "todo_list") {
+      if (!done && phase != "item.updated") return true;
+      std::string plan;
+      for (const auto& t : JArr(item, "items"))
+        if (t.is_object()) plan += (plan.empty() ? "" : " · ") + std::string(JBool(t, "completed") ? "☑ " : "☐ ") + JStr(t, "text");
+      Emit(TranscriptItem::System("Plan", plan));
+    } else if (type == "error") {
+      // e.g. "Model metadata for … not found. Defaulting to fallback metadata": the run goes on.
+      if (done) Emit(TranscriptItem::System("Warning", JStr(item, "message")));
+    } else {
+      return false;
     }
-    if (kind == "error") return "! " + Clip(JStr(item, "message", ""), 300) + "\n";
-    return "";
+    return true;
   }
 };
 
@@ -178,6 +241,6 @@ class CodexRenderer : public JsonRenderer {
 
 std::unique_ptr<Adapter> MakeCodexAdapter() { return std::make_unique<CodexAdapter>(); }
 std::unique_ptr<OutputParser> MakeCodexParser() { return std::make_unique<CodexParser>(); }
-std::unique_ptr<TranscriptRenderer> MakeCodexRenderer() { return std::make_unique<CodexRenderer>(); }
+std::unique_ptr<TranscriptBuilder> MakeCodexTranscriptBuilder() { return std::make_unique<CodexTranscriptBuilder>(); }
 
 }  // namespace agentmux

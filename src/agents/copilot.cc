@@ -1,4 +1,5 @@
-// GitHub Copilot CLI: its launch plan, its `--output-format json` parser (usage from its state dir) and its transcript.
+// GitHub Copilot CLI: its launch plan, its `--output-format json` parser (usage from its state dir) and its transcript builder.
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -17,7 +18,7 @@
 namespace agentmux {
 namespace fs = std::filesystem;
 
-std::unique_ptr<TranscriptRenderer> MakeCopilotRenderer();
+std::unique_ptr<TranscriptBuilder> MakeCopilotTranscriptBuilder();
 using nlohmann::json;
 
 namespace {
@@ -27,7 +28,7 @@ namespace {
 // state dir ($COPILOT_HOME or ~/.copilot/session-state/<id>/events.jsonl), read at the end.
 class CopilotAdapter : public CliAdapter {
  public:
-  std::unique_ptr<TranscriptRenderer> NewRenderer() const override { return MakeCopilotRenderer(); }
+  std::unique_ptr<TranscriptBuilder> NewTranscriptBuilder() const override { return MakeCopilotTranscriptBuilder(); }
   CopilotAdapter()
       : CliAdapter("copilot", "copilot", "GitHub Copilot CLI",
                    "install it with `npm install -g @github/copilot` (or set AGENTMUX_COPILOT_BIN to its path)") {}
@@ -158,28 +159,96 @@ class CopilotParser : public JsonLinesParser {
   std::string home_;
 };
 
-class CopilotRenderer : public JsonRenderer {
-  std::string Render(const json& j) override {
-    std::string type = JStr(j, "type", "");
-    const json& data = JObj(j, "data");
-    if (type == "assistant.message") {
-      std::string text = JStr(data, "content", "");
-      return text.empty() ? "" : text + "\n";
+// The transcript of `--output-format json` (transcript.h): the user's message; the reply's deltas
+// joined, then the whole message in their place; reasoning; tool calls and their results; errors,
+// warnings and notices; result (exit code, turns, code changes). Progress that lasting events
+// repeat (marked ephemeral, or known to be) is not shown; other unknown events are, as raw lines.
+class CopilotTranscriptBuilder : public TranscriptBuilder {
+ protected:
+  bool OnEvent(const json& ev) override {
+    static const std::set<std::string> kQuiet = {"assistant.turn_end",    "assistant.idle",
+                                                 "assistant.turn_retry",  "assistant.message_start",
+                                                 "session.skills_loaded", "session.mcp_servers_loaded",
+                                                 "session.tools_updated"};
+    std::string type = JStr(ev, "type");
+    const json& data = JObj(ev, "data");
+    if (type == "user.message") {
+      if (!JStr(data, "content").empty()) Emit(TranscriptItem::Text("user", JStr(data, "content")));
+    } else if (type == "assistant.turn_start") {
+      ++turns_;
+    } else if (type == "assistant.message_delta") {
+      std::string id = JStr(data, "messageId");
+      std::string text = JStr(data, "deltaContent");
+      if (!text.empty()) message_index_[id] = Delta("copilot:" + id, "assistant", text);
+    } else if (type == "assistant.message") {
+      Message(data);
+    } else if (type == "assistant.reasoning") {
+      if (!JStr(data, "content").empty()) Emit(TranscriptItem::Thinking(JStr(data, "content")));
+    } else if (type == "tool.execution_start") {
+      ToolUse(JStr(data, "toolCallId"), JStr(data, "toolName", "tool"), JAt(data, "arguments"));
+    } else if (type == "tool.execution_complete") {
+      const json& error = JAt(data, "error");
+      std::optional<std::string> err = error.is_object() ? JText(error, "message") : JText(data, "error");
+      const json& content = JAt(JObj(data, "result"), "content");
+      ToolResult(JStr(data, "toolCallId"), !content.is_null() ? ContentText(content) : err.value_or(""),
+                 JAt(data, "success").is_boolean() && !JBool(data, "success"));
+    } else if (type == "session.error") {
+      Emit(TranscriptItem::Error(JText(data, "message").value_or(JStr(data, "errorType", "error"))));
+    } else if (type == "session.warning") {
+      Emit(TranscriptItem::System("Warning", JStr(data, "message")));
+    } else if (type == "session.info") {
+      std::string info = JStr(data, "infoType", "info");
+      if (info == "model_retry") info = "Retry";
+      else std::replace(info.begin(), info.end(), '_', ' ');
+      Emit(TranscriptItem::System(info, JStr(data, "message")));
+    } else if (type == "result") {
+      Result(ev);
+    } else {
+      return JBool(ev, "ephemeral") || kQuiet.count(type) > 0;
     }
-    if (type == "tool.execution_start")
-      return Call(JStr(data, "toolName", "tool"), data.contains("arguments") ? data["arguments"] : json::object());
-    if (type == "tool.execution_complete") {
-      const json& result = JObj(data, "result");
-      std::string text = JStr(result, "content", "");
-      return std::string(JBool(data, "success", true) ? "← " : "✗ ") + Clip(text, 200) + "\n";
-    }
-    if (type == "session.error") return "✗ " + Clip(JStr(data, "message", "error"), 500) + "\n";
-    if (type == "result") {
-      int64_t code = JInt(j, "exitCode");
-      return (code == 0 ? "✓ done" : "✗ exit " + std::to_string(code)) + " · conversation " + JStr(j, "sessionId", "?") + "\n";
-    }
-    return "";
+    return true;
   }
+
+ private:
+  void Message(const json& data) {
+    std::string id = JStr(data, "messageId");
+    std::string text = JStr(data, "content");
+    auto at = message_index_.find(id);
+    const TranscriptItem* prev = at == message_index_.end() ? nullptr : At(at->second);
+    // The whole message replaces its deltas.
+    if (prev && prev->kind == ItemKind::kText) {
+      if (!text.empty() && text != prev->text) Replace(at->second, TranscriptItem::Text("assistant", text));
+    } else if (text.find_first_not_of(" \t\r\n") != std::string::npos) {
+      Emit(TranscriptItem::Text("assistant", text));
+    }
+    EndText();
+    for (const auto& r : JArr(data, "toolRequests"))
+      if (r.is_object()) ToolUse(JStr(r, "toolCallId"), JStr(r, "name", "tool"), JAt(r, "arguments"));
+  }
+
+  void Result(const json& ev) {
+    const json& u = JObj(ev, "usage");
+    std::optional<int64_t> code = OptInt(ev, "exitCode");
+    const json& changes = JObj(u, "codeChanges");
+    std::string notes;
+    if (size_t files = JArr(changes, "filesModified").size())
+      notes = std::to_string(files) + " file" + (files == 1 ? "" : "s") + " changed (+" +
+              std::to_string(JInt(changes, "linesAdded")) + " −" + std::to_string(JInt(changes, "linesRemoved")) + ")";
+    if (const json& premium = JAt(u, "premiumRequests"); premium.is_number())
+      notes += (notes.empty() ? "" : " · ") + NumberText(premium) + " premium requests";
+    notes += (notes.empty() ? "" : " · ") + std::string("no token counts on stdout");
+    bool failed = code && *code != 0;
+    TranscriptItem r = TranscriptItem::Result(code == 0 ? "success" : "error", failed);
+    if (turns_) r.num_turns = turns_;
+    r.duration_ms = OptInt(u, "sessionDurationMs");
+    if (failed) r.result_text = "exit code " + std::to_string(*code);
+    r.conversation_id = JText(ev, "sessionId");
+    r.note = notes;
+    Emit(std::move(r));
+  }
+
+  int64_t turns_ = 0;
+  std::map<std::string, size_t> message_index_;  // message id → its text item (deltas first)
 };
 
 }  // namespace
@@ -188,6 +257,6 @@ std::unique_ptr<Adapter> MakeCopilotAdapter() { return std::make_unique<CopilotA
 std::unique_ptr<OutputParser> MakeCopilotParser(std::string copilot_home) {
   return std::make_unique<CopilotParser>(std::move(copilot_home));
 }
-std::unique_ptr<TranscriptRenderer> MakeCopilotRenderer() { return std::make_unique<CopilotRenderer>(); }
+std::unique_ptr<TranscriptBuilder> MakeCopilotTranscriptBuilder() { return std::make_unique<CopilotTranscriptBuilder>(); }
 
 }  // namespace agentmux

@@ -1,4 +1,4 @@
-// Gemini CLI: its launch plan, its `-o stream-json` parser and its transcript.
+// Gemini CLI: its launch plan, its `-o stream-json` parser and its transcript builder.
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -17,7 +17,7 @@
 namespace agentmux {
 namespace fs = std::filesystem;
 
-std::unique_ptr<TranscriptRenderer> MakeGeminiRenderer();
+std::unique_ptr<TranscriptBuilder> MakeGeminiTranscriptBuilder();
 using nlohmann::json;
 
 namespace {
@@ -26,7 +26,7 @@ namespace {
 // (-p is appended to stdin); `--session-id` pre-assigns the id, resume `--resume <id>`.
 class GeminiAdapter : public CliAdapter {
  public:
-  std::unique_ptr<TranscriptRenderer> NewRenderer() const override { return MakeGeminiRenderer(); }
+  std::unique_ptr<TranscriptBuilder> NewTranscriptBuilder() const override { return MakeGeminiTranscriptBuilder(); }
   GeminiAdapter()
       : CliAdapter("gemini", "gemini", "Gemini CLI",
                    "install it with `npm install -g @google/gemini-cli` (or set AGENTMUX_GEMINI_BIN to its path)") {}
@@ -125,26 +125,45 @@ class GeminiParser : public JsonLinesParser {
   }
 };
 
-class GeminiRenderer : public JsonRenderer {
-  std::string Render(const json& j) override {
-    std::string type = JStr(j, "type", "");
-    if (type == "init") return "● Gemini CLI · model " + JStr(j, "model", "?") + " · conversation " + JStr(j, "session_id", "?") + "\n";
-    if (type == "message" && JStr(j, "role", "") == "assistant") {
-      std::string text = JStr(j, "content", "");
-      return JBool(j, "delta", false) ? Delta(text) : text + "\n";
+// The transcript of `-o stream-json` (transcript.h): init; message (user and assistant; streamed
+// deltas join into one item); tool_use and tool_result; error (a warning or an error); result with
+// the run's stats.
+class GeminiTranscriptBuilder : public TranscriptBuilder {
+ protected:
+  bool OnEvent(const json& ev) override {
+    std::string type = JStr(ev, "type");
+    if (type == "init") {
+      TranscriptItem init = TranscriptItem::Init("Gemini CLI", JText(ev, "session_id"));
+      init.model = JText(ev, "model");
+      Emit(std::move(init));
+    } else if (type == "message") {
+      std::string role = JStr(ev, "role") == "user" ? "user" : "assistant";
+      std::string text = ContentText(JAt(ev, "content"));
+      if (JBool(ev, "delta")) Delta("gemini:" + role, role, text);
+      else if (text.find_first_not_of(" \t\r\n") != std::string::npos) Emit(TranscriptItem::Text(role, text));
+    } else if (type == "tool_use") {
+      ToolUse(JStr(ev, "tool_id"), JStr(ev, "tool_name", "tool"), JAt(ev, "parameters"));
+    } else if (type == "tool_result") {
+      const json& status = JAt(ev, "status");
+      std::string content;
+      if (!JAt(ev, "output").is_null()) content = ContentText(JAt(ev, "output"));
+      else if (auto error = JText(JObj(ev, "error"), "message")) content = *error;
+      else content = status.is_string() ? status.get<std::string>() : status.is_null() ? "" : status.dump();
+      ToolResult(JStr(ev, "tool_id"), content, JStr(ev, "status") != "success");
+    } else if (type == "error") {
+      std::string text = JStr(ev, "message", "error");
+      Emit(JStr(ev, "severity") == "warning" ? TranscriptItem::System("Warning", text) : TranscriptItem::Error(text));
+    } else if (type == "result") {
+      const json& stats = JObj(ev, "stats");
+      TranscriptItem r = TranscriptItem::Result(JStr(ev, "status", "result"), JStr(ev, "status") != "success");
+      r.duration_ms = OptInt(stats, "duration_ms");
+      r.usage = ItemUsage{OptInt(stats, "input_tokens"), OptInt(stats, "output_tokens"), OptInt(stats, "cached"), std::nullopt};
+      r.result_text = JText(JObj(ev, "error"), "message");
+      Emit(std::move(r));
+    } else {
+      return false;
     }
-    if (type == "tool_use") return Call(JStr(j, "tool_name", "tool"), j.contains("parameters") ? j["parameters"] : json::object());
-    if (type == "tool_result") {
-      if (JStr(j, "status", "") == "success") return "← " + Clip(JStr(j, "output", "success"), 200) + "\n";
-      return "✗ " + Clip(JStr(JObj(j, "error"), "message", JStr(j, "status", "error")), 200) + "\n";
-    }
-    if (type == "result") {
-      if (JStr(j, "status", "") != "success")
-        return "✗ failed: " + Clip(JStr(JObj(j, "error"), "message", "error"), 500) + "\n";
-      const json& s = JObj(j, "stats");
-      return "✓ done · " + Tokens(JInt(s, "input_tokens"), JInt(s, "output_tokens")) + "\n";
-    }
-    return "";
+    return true;
   }
 };
 
@@ -152,6 +171,6 @@ class GeminiRenderer : public JsonRenderer {
 
 std::unique_ptr<Adapter> MakeGeminiAdapter() { return std::make_unique<GeminiAdapter>(); }
 std::unique_ptr<OutputParser> MakeGeminiParser() { return std::make_unique<GeminiParser>(); }
-std::unique_ptr<TranscriptRenderer> MakeGeminiRenderer() { return std::make_unique<GeminiRenderer>(); }
+std::unique_ptr<TranscriptBuilder> MakeGeminiTranscriptBuilder() { return std::make_unique<GeminiTranscriptBuilder>(); }
 
 }  // namespace agentmux

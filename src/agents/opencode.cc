@@ -1,4 +1,4 @@
-// OpenCode: its launch plan, its `run --format json` parser and its transcript.
+// OpenCode: its launch plan, its `run --format json` parser and its transcript builder.
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -17,7 +17,7 @@
 namespace agentmux {
 namespace fs = std::filesystem;
 
-std::unique_ptr<TranscriptRenderer> MakeOpencodeRenderer();
+std::unique_ptr<TranscriptBuilder> MakeOpencodeTranscriptBuilder();
 using nlohmann::json;
 
 namespace {
@@ -26,7 +26,7 @@ namespace {
 // argv word reaches the model with literal quotes); resume `-s ses_…`. Usage per step.
 class OpencodeAdapter : public CliAdapter {
  public:
-  std::unique_ptr<TranscriptRenderer> NewRenderer() const override { return MakeOpencodeRenderer(); }
+  std::unique_ptr<TranscriptBuilder> NewTranscriptBuilder() const override { return MakeOpencodeTranscriptBuilder(); }
   OpencodeAdapter()
       : CliAdapter("opencode", "opencode", "OpenCode",
                    "install it with `npm install -g opencode-ai` (or set AGENTMUX_OPENCODE_BIN to its path)") {}
@@ -136,34 +136,78 @@ class OpencodeParser : public JsonLinesParser {
   bool in_turn_ = false;
 };
 
-class OpencodeRenderer : public JsonRenderer {
-  std::string Render(const json& j) override {
-    std::string type = JStr(j, "type", "");
-    const json& part = JObj(j, "part");
-    if (type == "text") return JStr(part, "text", "") + "\n";
-    if (type == "tool_use") {
-      const json& state = JObj(part, "state");
-      std::string out = Call(JStr(part, "tool", "tool"), state.contains("input") ? state["input"] : json::object());
-      std::string status = JStr(state, "status", "");
-      if (status == "error") return out + "✗ " + Clip(JStr(state, "error", "error"), 200) + "\n";
-      return out + "← " + Clip(JStr(state, "output", status), 200) + "\n";
+// The transcript of `run --format json` (transcript.h): OpenCode has no init event, every event
+// carries the conversation id (the first one makes the init item); text, reasoning, tool_use (with
+// its state: result or error), step_finish (usage summed over the run's steps; a step that ends in
+// tool calls goes on, any other reason ends the run), error.
+class OpencodeTranscriptBuilder : public TranscriptBuilder {
+ protected:
+  bool OnEvent(const json& ev) override {
+    std::optional<std::string> conversation = JText(ev, "sessionID");
+    if (conversation && !conversation->empty() && !seen_conversation_) {
+      seen_conversation_ = true;
+      Emit(TranscriptItem::Init("OpenCode", conversation));
     }
-    if (type == "step_finish" && JStr(part, "reason", "") != "tool-calls") {
+    const json& part = JObj(ev, "part");
+    std::string type = JStr(ev, "type");
+    if (type == "step_start") return true;
+    if (type == "text" || type == "reasoning") {
+      std::string text = JStr(part, "text");
+      if (!text.empty()) Emit(type == "text" ? TranscriptItem::Text("assistant", text) : TranscriptItem::Thinking(text));
+      return true;
+    }
+    if (type == "tool_use") {
+      std::string id = JText(part, "callID").value_or(JStr(part, "id"));
+      const json& state = JObj(part, "state");
+      ToolUse(id, JStr(part, "tool", "tool"), JAt(state, "input"));
+      std::string status = JStr(state, "status");
+      if (status == "completed") ToolResult(id, ContentText(JAt(state, "output")), false);
+      else if (status == "error") ToolResult(id, ContentText(JAt(state, "error")), true);
+      return true;
+    }
+    if (type == "step_finish") {
+      ++turns_;
       const json& t = JObj(part, "tokens");
-      return "✓ done · " + Tokens(JInt(t, "input"), JInt(t, "output")) + " (last step)\n";
+      const json& cache = JObj(t, "cache");
+      usage_.input_tokens = Sum(usage_.input_tokens, OptInt(t, "input"));
+      usage_.output_tokens = Sum(usage_.output_tokens, Sum(OptInt(t, "output"), OptInt(t, "reasoning")));
+      usage_.cache_read_tokens = Sum(usage_.cache_read_tokens, OptInt(cache, "read"));
+      usage_.cache_creation_tokens = Sum(usage_.cache_creation_tokens, OptInt(cache, "write"));
+      if (auto cost = OptNum(part, "cost")) cost_ = cost_.value_or(0) + *cost;
+      if (JStr(part, "reason") == "tool-calls") return true;
+      TranscriptItem r = TranscriptItem::Result(JStr(part, "reason", "stop"), false);
+      r.num_turns = turns_;
+      r.cost_usd = cost_;
+      r.usage = usage_;
+      r.conversation_id = conversation;
+      r.note = "summed over the run’s steps";
+      Emit(std::move(r));
+      return true;
     }
     if (type == "error") {
-      const json& e = JObj(j, "error");
-      return "✗ failed: " + Clip(JStr(JObj(e, "data"), "message", JStr(e, "name", "error")), 500) + "\n";
+      const json& e = JObj(ev, "error");
+      const json& data = JObj(e, "data");
+      std::string text = JText(data, "message").value_or(JText(e, "message").value_or(JStr(e, "name", "error")));
+      if (auto status = OptInt(data, "statusCode")) text += " (HTTP " + std::to_string(*status) + ")";
+      Emit(TranscriptItem::Error(text));
+      return true;
     }
-    return "";
+    return false;
   }
+
+ private:
+  bool seen_conversation_ = false;
+  int64_t turns_ = 0;
+  ItemUsage usage_;
+  std::optional<double> cost_;
 };
 
 }  // namespace
 
 std::unique_ptr<Adapter> MakeOpencodeAdapter() { return std::make_unique<OpencodeAdapter>(); }
 std::unique_ptr<OutputParser> MakeOpencodeParser() { return std::make_unique<OpencodeParser>(); }
-std::unique_ptr<TranscriptRenderer> MakeOpencodeRenderer() { return std::make_unique<OpencodeRenderer>(); }
+std::unique_ptr<TranscriptBuilder> MakeOpencodeTranscriptBuilder() {
+  return std::make_unique<OpencodeTranscriptBuilder>();
+}
 
 }  // namespace agentmux

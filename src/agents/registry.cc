@@ -1,5 +1,5 @@
 // The built-in adapters, in the order `agentmux tools` lists them. A new agent CLI is one file in
-// src/agents/ (its adapter, parser and renderer) plus one line here (docs/architecture.md).
+// src/agents/ (its adapter, parser and transcript builder) plus one line here (docs/architecture.md).
 #include "agents/adapter.h"
 #include "agents/transcript.h"
 
@@ -26,10 +26,10 @@ std::vector<const Adapter*> AdapterRegistry::All() const {
   return out;
 }
 
-std::unique_ptr<TranscriptRenderer> MakeTranscriptRenderer(const std::string& tool) {
-  static const AdapterRegistry registry;
-  const Adapter* adapter = registry.Find(tool);
-  return adapter ? adapter->NewRenderer() : nullptr;
+std::unique_ptr<TranscriptBuilder> AdapterRegistry::NewTranscriptBuilder(const SessionRecord& session) const {
+  const Adapter* adapter = Find(session.tool);
+  if (!adapter || session.mode != SessionMode::kAutonomous) return nullptr;
+  return adapter->NewTranscriptBuilder();
 }
 
 }  // namespace agentmux

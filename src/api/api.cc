@@ -7,7 +7,9 @@
 #include <algorithm>
 
 #include "base/clock.h"
+#include "api/transcript_stream.h"
 #include "base/json_access.h"
+#include "model/state.h"
 #include "session/manager.h"
 #include "specs/specs.h"
 
@@ -18,6 +20,8 @@ namespace {
 
 constexpr size_t kMaxJsonLogBytes = 8u << 20;
 constexpr size_t kMaxRawLogBytes = 16u << 20;
+// The most log a transcript is built from (it is read whole into memory first).
+constexpr size_t kMaxTranscriptLogBytes = 256u << 20;
 
 Error BadRequest(const std::string& message) { return Error::InvalidArgument("bad_request", message); }
 
@@ -73,11 +77,17 @@ json SpecToJson(const Spec& s) {
   return {{"id", s.id}, {"title", s.title}, {"status", s.status}, {"path", s.path}};
 }
 
-ApiResponse SessionResponse(int status, const Result<SessionRecord>& r) {
-  return r.ok() ? JsonResponse(status, ToJson(*r)) : ErrorResponse(r.error());
+}  // namespace
+
+json SessionJson(const SessionRecord& s, const AdapterRegistry& adapters, bool with_context) {
+  json j = ToJson(s, with_context);
+  j["transcript"] = adapters.NewTranscriptBuilder(s) != nullptr;
+  return j;
 }
 
-}  // namespace
+ApiResponse Api::SessionResponse(int status, const Result<SessionRecord>& r) const {
+  return r.ok() ? JsonResponse(status, SessionJson(*r, manager_.adapters())) : ErrorResponse(r.error());
+}
 
 Api::Api(SessionManager& manager) : manager_(manager), started_ms_(NowMs()) {}
 
@@ -174,7 +184,9 @@ ApiResponse Api::Tools(const ApiCall&) {
     tools.push_back({{"name", t.name}, {"available", t.available},
                      {"binary_path", t.binary_path ? json(*t.binary_path) : json(nullptr)},
                      {"version", t.version ? json(*t.version) : json(nullptr)},
-                     {"install_hint", t.install_hint}, {"notes", t.notes}});
+                     {"install_hint", t.install_hint}, {"notes", t.notes},
+                     // whether its autonomous sessions have transcript items
+                     {"transcript", a->NewTranscriptBuilder() != nullptr}});
   }
   return JsonResponse(200, {{"tools", tools}});
 }
@@ -199,7 +211,7 @@ ApiResponse Api::ListSessions(const ApiCall& c) {
     return ErrorResponse(Error::InvalidArgument("bad_status", "unknown status '" + *f.status + "'"));
   auto rows = manager_.List(f);
   json list = json::array();
-  for (const auto& s : rows) list.push_back(ToJson(s));
+  for (const auto& s : rows) list.push_back(SessionJson(s, manager_.adapters()));
   json out = {{"sessions", list}, {"next_cursor", nullptr}};
   // Clients show a banner while the store cannot write (issue 11: a full disk was silent).
   if (!manager_.store().writable()) out["store"] = manager_.store().health();
@@ -213,17 +225,19 @@ ApiResponse Api::CreateSession(const ApiCall& c) {
   bool start = create->start_requested;
   auto rec = manager_.Create(std::move(*create));
   if (!rec.ok()) return ErrorResponse(rec.error());
-  if (!start) return JsonResponse(201, ToJson(*rec));
+  if (!start) return SessionResponse(201, rec);
   auto started = manager_.Start(rec->id);
   if (!started.ok()) {
     // Nothing ran: do not leave a pending session behind a failed create-and-start.
     (void)manager_.Delete(rec->id);
     return ErrorResponse(started.error());
   }
-  return JsonResponse(201, ToJson(*started));
+  return SessionResponse(201, started);
 }
 
-ApiResponse Api::GetSession(const ApiCall& c) { return JsonResponse(200, ToJson(c.session, c.query.count("context") > 0)); }
+ApiResponse Api::GetSession(const ApiCall& c) {
+  return JsonResponse(200, SessionJson(c.session, manager_.adapters(), c.query.count("context") > 0));
+}
 
 ApiResponse Api::DeleteSession(const ApiCall& c) {
   if (auto st = manager_.Delete(c.session.id); !st.ok()) return ErrorResponse(st.error());
@@ -257,6 +271,45 @@ ApiResponse Api::Events(const ApiCall& c) {
   json events = json::array();
   for (const auto& e : manager_.Events(c.session.id, after, limit)) events.push_back(ToJson(e));
   return JsonResponse(200, {{"session_id", c.session.id}, {"events", events}});
+}
+
+ApiResponse Api::Transcript(const ApiCall& c) {
+  const SessionRecord& s = c.session;
+  auto builder = manager_.adapters().NewTranscriptBuilder(s);
+  if (!builder)
+    return ErrorResponse(Error::InvalidArgument(
+        "no_transcript", "session " + s.id + " (" + s.tool + ", " + std::string(ToString(s.mode)) +
+                             ") has no transcript: its output is a terminal stream; read it with GET /api/sessions/" +
+                             s.id + "/logs (transcripts are made of the structured output of autonomous agent sessions)"));
+  // The whole log: read here (the store is read on the loop thread), built on the server's
+  // blocking pool (parsing every line of a long run would hold up every other client).
+  std::vector<LogChunkPtr> chunks;
+  size_t bytes = 0;
+  for (int64_t after = 0;;) {
+    auto page = manager_.ReadLogs(s.id, after, 4096, kMaxJsonLogBytes);
+    if (page.empty()) break;
+    for (auto& chunk : page) {
+      bytes += chunk->data.size();
+      chunks.push_back(std::move(chunk));
+    }
+    after = chunks.back()->seq;
+    if (bytes > kMaxTranscriptLogBytes)
+      return ErrorResponse(Error::InvalidArgument(
+          "log_too_large", "session " + s.id + "'s log is over " + std::to_string(kMaxTranscriptLogBytes >> 20) +
+                               " MiB, too much to build a transcript from in one answer; read it with GET /api/sessions/" +
+                               s.id + "/logs"));
+  }
+  bool ended = IsTerminal(s.status) && (chunks.empty() ? 0 : chunks.back()->seq) >= s.log_seq;
+  ApiResponse r;
+  auto owned = std::make_shared<std::unique_ptr<TranscriptBuilder>>(std::move(builder));
+  r.finish = [id = s.id, owned, chunks = std::move(chunks), ended]() {
+    try {
+      return JsonResponse(200, TranscriptJson(id, std::move(*owned), chunks, ended));
+    } catch (const std::exception& e) {
+      return ErrorResponse(Error::Internal(std::string("building the transcript failed: ") + e.what()));
+    }
+  };
+  return r;
 }
 
 ApiResponse Api::Logs(const ApiCall& c) {

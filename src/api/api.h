@@ -12,6 +12,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "agents/adapter.h"
 #include "api/codec.h"
 #include "base/base64.h"
 #include "base/result.h"
@@ -20,6 +21,11 @@
 namespace agentmux {
 
 class SessionManager;
+
+// The Session payload (docs/api.md): the record's fields plus `transcript` — true when the
+// session's output has transcript items (GET /api/sessions/:id/transcript, the WebSocket
+// subscribe option): an autonomous session of an agent CLI with structured output.
+nlohmann::json SessionJson(const SessionRecord& s, const AdapterRegistry& adapters, bool with_context = false);
 
 inline constexpr int kProtocolVersion = 1;
 inline constexpr const char* kAgentmuxVersion = "0.1.0";
@@ -57,7 +63,8 @@ struct Route {
 };
 
 // REQUIRES: called on the manager's loop thread, except GET /api/tools (only reads adapters; the
-// server runs it on a worker thread because it may start `--version` probes).
+// server runs it on a worker thread because it may start `--version` probes). An answer's
+// `finish` (codec.h) runs off the loop.
 class Api {
  public:
   explicit Api(SessionManager& manager);
@@ -82,8 +89,11 @@ class Api {
   ApiResponse Retry(const ApiCall& c);
   ApiResponse Logs(const ApiCall& c);
   ApiResponse Events(const ApiCall& c);
+  ApiResponse Transcript(const ApiCall& c);  // transcript_stream.cc
 
  private:
+  ApiResponse SessionResponse(int status, const Result<SessionRecord>& r) const;
+
   SessionManager& manager_;
   int64_t started_ms_;
 };

@@ -3,6 +3,7 @@
 // parameters. No Beast types. Pure functions, thread-safe.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <optional>
 #include <stdexcept>
@@ -22,7 +23,14 @@ struct ApiResponse {
   std::string content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
+  // When set, the answer is what this returns, computed off the loop thread: the server runs it on
+  // its blocking pool (CPU-heavy work such as building a transcript). It owns everything it
+  // touches and never throws. Callers of Api::Handle other than the server use Finished().
+  std::function<ApiResponse()> finish;
 };
+
+// `r`, or what its `finish` returns, computed here and now.
+inline ApiResponse Finished(ApiResponse r) { return r.finish ? r.finish() : r; }
 
 // The HTTP status of an error: 400 bad_request / bad_json / bad_field (malformed), 404, 409
 // (illegal transition, ambiguous id, still running), 422 (well-formed but invalid), 500, 503.

@@ -30,7 +30,8 @@ const std::vector<Route>& Api::Routes() {
       {"DELETE", "/api/sessions/:id", {}, &Api::DeleteSession, "delete an ended session"},
       {"GET", "/api/sessions/:id/logs", {}, &Api::Logs, "output chunks (after_seq, tail, limit, format)"},
       {"GET", "/api/sessions/:id/events", {}, &Api::Events, "lifecycle and agent events"},
-      {"GET", "/api/stream", {}, nullptr, "WebSocket: subscribe, watch, input, resize"},
+      {"GET", "/api/sessions/:id/transcript", {}, &Api::Transcript, "the agent's conversation as transcript items"},
+      {"GET", "/api/stream", {}, nullptr, "WebSocket: subscribe (logs, transcript), watch, input, resize"},
       {"GET", "/api/sessions/:id/stream", {}, nullptr, "WebSocket subscribed to one session"},
   };
   return routes;

@@ -38,9 +38,11 @@ Result<ClientMessage> ParseClientMessage(std::string_view text) {
         return Bad("field 'since_seq' must be an integer");
       out.since_seq = std::max<int64_t>(0, since->get<int64_t>());
     }
-    if (const json* logs = field("logs")) {
-      if (!logs->is_boolean()) return Bad("field 'logs' must be a boolean");
-      out.logs = logs->get<bool>();
+    for (auto [key, dst] : {std::pair<const char*, bool*>{"logs", &out.logs}, {"transcript", &out.transcript}}) {
+      const json* v = field(key);
+      if (!v) continue;
+      if (!v->is_boolean()) return Bad(std::string("field '") + key + "' must be a boolean");
+      *dst = v->get<bool>();
     }
   } else if (out.type == "input") {
     if (const json* b64 = field("data_b64")) {

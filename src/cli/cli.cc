@@ -241,7 +241,7 @@ int RunCli(int argc, char** argv) {
          auto client = Connect(g);
          json s = Call(client, "GET", "/api/sessions/" + Escape(id_arg));
          LogPrinter printer(WantsTranscript(s, raw));
-         int64_t last = PrintStoredLogs(client, s, tail >= 0 ? std::optional(tail) : std::nullopt, raw, printer);
+         int64_t last = PrintStoredLogs(client, s, tail >= 0 ? std::optional(tail) : std::nullopt, printer);
          if (follow) {
            json final_session = Follow(client, Str(s, "id"), last, printer);
            throw CLI::RuntimeError(SessionExitCode(final_session));

@@ -32,35 +32,49 @@ namespace agentmux {
 using nlohmann::json;
 
 void LogPrinter::Print(const std::string& level, const std::string& data) {
-  if (!renderer_) {
-    WriteOut(level == "stderr" ? stderr : stdout, data);
+  WriteOut(level == "stderr" ? stderr : stdout, data);
+}
+
+void LogPrinter::Update(const json& update) {
+  if (!transcript_) return;
+  PrintedText text = transcript_->Apply(update);
+  if (capture_) {
+    *capture_ += text.err + text.out;
     return;
   }
-  if (level == "stderr") {
-    WriteOut(stderr, data);
-    return;
-  }
-  partial_ += data;
-  size_t pos;
-  while ((pos = partial_.find('\n')) != std::string::npos) {
-    std::string out = renderer_->Line(std::string_view(partial_).substr(0, pos));
-    if (!out.empty()) WriteOut(stdout, out);
-    partial_.erase(0, pos + 1);
-  }
+  if (!text.err.empty()) WriteOut(stderr, text.err);
+  if (!text.out.empty()) WriteOut(stdout, text.out);
 }
 
 void LogPrinter::Finish() {
-  if (!renderer_) return;
-  std::string out = partial_.empty() ? "" : renderer_->Line(partial_);
-  out += renderer_->Finish();
+  if (!transcript_) return;
+  std::string out = transcript_->Finish();
   if (!out.empty()) WriteOut(stdout, out);
-  partial_.clear();
 }
 
-// The transcript renderer for an autonomous agent session (nullptr: print bytes as they are).
-std::unique_ptr<TranscriptRenderer> WantsTranscript(const json& session, bool raw) {
-  if (raw || Str(session, "mode") != "autonomous") return nullptr;
-  return MakeTranscriptRenderer(Str(session, "tool"));
+void LogPrinter::EndCapture(int64_t lines) {
+  std::string text = std::move(capture_).value_or("");
+  capture_.reset();
+  // The last `lines` lines (a last line without its newline counts).
+  size_t end = !text.empty() && text.back() == '\n' ? text.size() - 1 : text.size();
+  size_t start = end;
+  for (int64_t n = 0; start > 0;) {
+    size_t nl = text.rfind('\n', start - 1);
+    if (nl == std::string::npos) {
+      start = 0;
+      break;
+    }
+    start = nl;
+    if (++n == lines) {
+      ++start;
+      break;
+    }
+  }
+  if (lines > 0 && !text.empty()) WriteOut(stdout, text.substr(start));
+}
+
+bool WantsTranscript(const json& session, bool raw) {
+  return !raw && session.contains("transcript") && session["transcript"].is_boolean() && session["transcript"].get<bool>();
 }
 
 // A new stream subscribed to `id` after `since_seq`, once a daemon answers again (a restart: at most
@@ -80,8 +94,9 @@ std::unique_ptr<DaemonClient::Stream> Reconnect(DaemonClient& client, const std:
 json Follow(DaemonClient& client, const std::string& id, int64_t since_seq, LogPrinter& printer) {
   auto stream = client.OpenStream("/api/stream");
   if (!stream.ok()) Fail(stream.error().message, kExitUnreachable);
-  if (auto st = (*stream)->Send({{"type", "subscribe"}, {"session_id", id}, {"since_seq", since_seq}}); !st.ok())
-    Fail(st.error().message, kExitUnreachable);
+  json subscribe = {{"type", "subscribe"}, {"session_id", id}, {"since_seq", since_seq}};
+  if (printer.transcript()) subscribe["transcript"] = true;
+  if (auto st = (*stream)->Send(subscribe); !st.ok()) Fail(st.error().message, kExitUnreachable);
   int64_t expected = since_seq + 1;
   std::optional<int64_t> final_seq;
   json final_session;
@@ -100,8 +115,12 @@ json Follow(DaemonClient& client, const std::string& id, int64_t since_seq, LogP
       int64_t seq = (*msg)["seq"].get<int64_t>();
       if (seq < expected) continue;
       if (seq > expected) Fail("log stream gap: expected seq " + std::to_string(expected) + ", got " + std::to_string(seq));
-      printer.Print(Str(*msg, "level"), Base64Decode(Str(*msg, "data")).value_or(""));
+      // A transcript's updates for this chunk came before it (docs/api.md).
+      if (!printer.transcript()) printer.Print(Str(*msg, "level"), Base64Decode(Str(*msg, "data")).value_or(""));
       expected = seq + 1;
+    } else if (type == "transcript") {
+      if (msg->contains("updates") && (*msg)["updates"].is_array())
+        for (const auto& u : (*msg)["updates"]) printer.Update(u);
     } else if (type == "status") {
       if (IsTerminalStatus(Str(*msg, "status"))) {
         final_seq = (*msg)["log_seq"].get<int64_t>();
@@ -115,10 +134,17 @@ json Follow(DaemonClient& client, const std::string& id, int64_t since_seq, LogP
   return final_session;
 }
 
-// Prints logs already stored (no follow). Returns the last seq printed.
-int64_t PrintStoredLogs(DaemonClient& c, const json& session, std::optional<int64_t> tail, bool raw,
-                        LogPrinter& printer) {
+// Prints what is stored. Returns the last seq printed.
+int64_t PrintStoredLogs(DaemonClient& c, const json& session, std::optional<int64_t> tail, LogPrinter& printer) {
   const std::string id = Str(session, "id");
+  if (printer.transcript()) {
+    json answer = Call(c, "GET", "/api/sessions/" + id + "/transcript");
+    if (tail) printer.Capture();
+    const json& items = answer["items"];
+    for (size_t i = 0; i < items.size(); ++i) printer.Update({{"index", i}, {"item", items[i]}});
+    if (tail) printer.EndCapture(*tail);
+    return answer["log_seq"].get<int64_t>();
+  }
   int64_t after = 0;
   bool first = true;
   for (;;) {
@@ -132,7 +158,6 @@ int64_t PrintStoredLogs(DaemonClient& c, const json& session, std::optional<int6
     after = page["last_seq"].get<int64_t>();
     if (after >= page["log_seq"].get<int64_t>()) break;
   }
-  (void)raw;
   return after;
 }
 

@@ -63,7 +63,8 @@ struct Server::Impl {
   size_t unix_open = 0, tcp_open = 0;
   std::map<std::string, size_t> tcp_open_by_peer;
   bool closing = false;
-  // Blocking request handlers (/api/tools runs `--version` probes) run here, off the loop.
+  // Blocking request handlers (/api/tools runs `--version` probes) and answers' `finish` work
+  // (building a transcript) run here, off the loop.
   asio::thread_pool blocking{1};
 
   // Unregisters a connection and releases its cap slots when its coroutine ends.
@@ -256,6 +257,11 @@ struct Server::Impl {
         } else {
           res = api.Handle(api_req);
         }
+        if (res.finish) {
+          // Work the handler left for off the loop (building a transcript): on the blocking pool.
+          auto on_pool = asio::co_spawn(blocking, FinishOnPool(std::move(res.finish)), asio::use_awaitable);
+          res = co_await std::move(on_pool);
+        }
         bool keep = req.keep_alive();
         co_await Write(socket, res, res.status, keep);
         if (!keep) break;
@@ -311,7 +317,8 @@ struct Server::Impl {
     ws->Close();
   }
 
-  asio::awaitable<ApiResponse> HandleOnPool(ApiRequest request) { co_return api.Handle(request); }
+  asio::awaitable<ApiResponse> HandleOnPool(ApiRequest request) { co_return Finished(api.Handle(request)); }
+  static asio::awaitable<ApiResponse> FinishOnPool(std::function<ApiResponse()> finish) { co_return finish(); }
 
   // After EMFILE/ENFILE (no fd for the new connection) the pending connection stays queued and
   // accept fails again at once: wait before retrying instead of spinning at 100 % CPU.

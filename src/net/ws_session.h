@@ -1,5 +1,6 @@
-// One WebSocket client of the stream protocol (docs/protocol.md, DESIGN §6): subscribe with
-// since_seq → replay from the store, then live, every log message with its seq; a bounded send
+// One WebSocket client of the stream protocol (docs/api.md, DESIGN §6): subscribe with
+// since_seq → replay from the store, then live, every log message with its seq (and, asked for,
+// the session's transcript items: api/transcript_stream.h); a bounded send
 // queue (a client too far behind is told to `resync` and catches up from the store); watch for
 // every session's status; input and resize for attached terminals. Subscriptions are handles
 // (session/bus.h). Lives as long as its coroutine or a pending write holds it.
@@ -19,7 +20,9 @@
 
 #include "api/api.h"
 #include "api/stream_protocol.h"
+#include "api/transcript_stream.h"
 #include "base/clock.h"
+#include "model/state.h"
 #include "net/server.h"
 #include "session/manager.h"
 
@@ -34,10 +37,10 @@ using nlohmann::json;
 inline constexpr size_t kPageChunks = 64;
 inline constexpr size_t kPageBytes = 1u << 20;
 
-inline json StatusMessage(const SessionRecord& s) {
+inline json StatusMessage(const SessionRecord& s, const AdapterRegistry& adapters) {
   return {{"type", "status"}, {"session_id", s.id}, {"status", ToString(s.status)}, {"log_seq", s.log_seq},
           {"exit_code", s.exit_code ? json(*s.exit_code) : json(nullptr)},
-          {"signal", s.signal ? json(*s.signal) : json(nullptr)}, {"session", ToJson(s)}};
+          {"signal", s.signal ? json(*s.signal) : json(nullptr)}, {"session", SessionJson(s, adapters)}};
 }
 
 // Every subscriber of a chunk gets the same text (OnLog runs for each in turn on the loop thread),
@@ -73,7 +76,7 @@ class WsSession : public SessionObserver, public std::enable_shared_from_this<Ws
     }));
     co_await ws_.async_accept(req, asio::use_awaitable);
     Send({{"type", "hello"}, {"protocol", kProtocolVersion}, {"version", kAgentmuxVersion}});
-    if (auto_sub) Subscribe(auto_sub->first, auto_sub->second, true);
+    if (auto_sub) Subscribe(auto_sub->first, auto_sub->second, true, false);
     beast::flat_buffer buf;
     for (;;) {
       buf.clear();
@@ -84,7 +87,7 @@ class WsSession : public SessionObserver, public std::enable_shared_from_this<Ws
 
   void OnLog(const LogChunkPtr& chunk) override {
     auto it = subs_.find(chunk->session_id);
-    if (it == subs_.end() || !it->second.live || !it->second.logs) return;
+    if (it == subs_.end() || !it->second.live || !it->second.wants_chunks()) return;
     Sub& sub = it->second;
     if (chunk->seq != sub.next_seq) {  // never skip: fall back to reading from the store
       sub.live = false;
@@ -97,11 +100,13 @@ class WsSession : public SessionObserver, public std::enable_shared_from_this<Ws
       Send({{"type", "resync"}, {"session_id", chunk->session_id}, {"from_seq", sub.next_seq}});
       return;
     }
-    SendLog(chunk);
-    sub.next_seq = chunk->seq + 1;
+    SendChunk(sub, chunk);
   }
 
-  void OnStatus(const SessionRecord& s) override { Send(StatusMessage(s)); }
+  void OnStatus(const SessionRecord& s) override {
+    if (auto it = subs_.find(s.id); it != subs_.end()) SendTranscriptStatus(it->second, s);
+    Send(StatusMessage(s, manager_.adapters()));
+  }
 
   void OnEvent(const EventRecord& e) override {
     json m = {{"type", "event"}, {"session_id", e.session_id}, {"event_type", e.type}, {"data", e.data},
@@ -123,8 +128,11 @@ class WsSession : public SessionObserver, public std::enable_shared_from_this<Ws
   struct Sub {
     int64_t next_seq = 1;
     bool live = false;
-    bool logs = true;  // false: status and events only
+    bool logs = true;  // false: no log messages
+    int64_t since_seq = 0;  // the client has the log up to here: no log message for those chunks
+    std::unique_ptr<TranscriptStream> transcript;  // fed from seq 1, when asked for
     ObserverHandle handle;
+    bool wants_chunks() const { return logs || transcript; }
   };
 
   void Error(const std::string& code, const std::string& message, const std::string& session_id = "") {
@@ -143,7 +151,7 @@ class WsSession : public SessionObserver, public std::enable_shared_from_this<Ws
     std::string sid = msg.session_id;
     if (sid.empty() && subs_.size() == 1) sid = subs_.begin()->first;
     if (type == "subscribe") {
-      Subscribe(sid, msg.since_seq, msg.logs);
+      Subscribe(sid, msg.since_seq, msg.logs, msg.transcript);
     } else if (type == "watch") {
       watch_ = manager_.Watch(this);
     } else if (type == "unwatch") {
@@ -163,16 +171,31 @@ class WsSession : public SessionObserver, public std::enable_shared_from_this<Ws
     }
   }
 
-  void Subscribe(const std::string& id_or_prefix, int64_t since_seq, bool logs) {
+  void Subscribe(const std::string& id_or_prefix, int64_t since_seq, bool logs, bool transcript) {
     auto rec = manager_.Get(id_or_prefix);
     if (!rec.ok()) return Error(rec.error().code, rec.error().message, id_or_prefix.substr(0, 100));
     const std::string& id = rec->id;
     Sub& sub = subs_[id];
     if (!sub.handle) sub.handle = manager_.Observe(id, this);
-    sub.next_seq = std::max<int64_t>(since_seq, 0) + 1;
-    sub.live = !logs;
+    sub.since_seq = std::max<int64_t>(since_seq, 0);
+    sub.next_seq = sub.since_seq + 1;
     sub.logs = logs;
-    Send(StatusMessage(*rec));
+    sub.transcript.reset();
+    if (transcript) {
+      if (auto builder = manager_.adapters().NewTranscriptBuilder(*rec)) {
+        // Item indexes count from the start of the log: the builder reads it all, the chunks the
+        // client has silently.
+        sub.transcript = std::make_unique<TranscriptStream>(id, std::move(builder));
+        sub.next_seq = 1;
+      } else {
+        Error("no_transcript", "session " + id + " (" + rec->tool + ", " + std::string(ToString(rec->mode)) +
+                                   ") has no transcript: its output is a terminal stream (log messages carry it)",
+                  id);
+      }
+    }
+    sub.live = !sub.wants_chunks();
+    SendTranscriptStatus(sub, *rec);
+    Send(StatusMessage(*rec, manager_.adapters()));
     Pump();
   }
 
@@ -186,19 +209,33 @@ class WsSession : public SessionObserver, public std::enable_shared_from_this<Ws
   // "the store has nothing more" and "live".
   void Pump() {
     for (auto& [id, sub] : subs_) {
-      while (sub.logs && !sub.live && queued_bytes_ < options_.ws_queue_high_bytes / 2) {
+      while (sub.wants_chunks() && !sub.live && queued_bytes_ < options_.ws_queue_high_bytes / 2) {
         auto chunks = manager_.ReadLogs(id, sub.next_seq - 1, kPageChunks, kPageBytes);
         if (chunks.empty()) {
           sub.live = true;
           break;
         }
-        for (const auto& c : chunks) SendLog(c);
-        sub.next_seq = chunks.back()->seq + 1;
+        for (const auto& c : chunks) SendChunk(sub, c);
       }
     }
   }
 
-  void SendLog(const LogChunkPtr& c) { SendText(SharedLogMessageText(c)); }
+  // A chunk in seq order: its transcript message (when asked for and it changed anything), then
+  // its log message — so a client that has log N has every transcript update up to N. Chunks the
+  // client had (seq ≤ since_seq) only feed the transcript.
+  void SendChunk(Sub& sub, const LogChunkPtr& c) {
+    bool had = c->seq <= sub.since_seq;
+    if (sub.transcript)
+      if (auto msg = sub.transcript->Chunk(*c, had)) SendText(std::move(msg));
+    if (sub.logs && !had) SendText(SharedLogMessageText(c));
+    sub.next_seq = c->seq + 1;
+  }
+
+  // Before a status message: a session that ended gets the rest of its transcript first.
+  void SendTranscriptStatus(Sub& sub, const SessionRecord& s) {
+    if (!sub.transcript) return;
+    if (auto msg = sub.transcript->Status(IsTerminal(s.status), s.log_seq)) SendText(std::move(msg));
+  }
 
   void Send(const json& msg) {
     SendText(std::make_shared<const std::string>(msg.dump(-1, ' ', false, json::error_handler_t::replace)));

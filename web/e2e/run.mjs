@@ -531,6 +531,18 @@ try {
     await dlg.waitFor({ state: 'detached' });
   });
 
+  // The transcript tab shows the daemon's items (GET …/transcript), one row each, in order: the
+  // browser reads no agent output format itself.
+  const sameItemsAsTheDaemon = async (id) => {
+    const { items } = await api('GET', `/api/sessions/${id}/transcript`);
+    const rows = page.locator('.transcript .tx-list > li');
+    await until('every item shown', async () => (await rows.count()) === items.length, 10000);
+    const kinds = await rows.evaluateAll((els) => els.map((e) => /tx-(\w+)/.exec(e.className)[1]));
+    assert(JSON.stringify(kinds) === JSON.stringify(items.map((i) => i.kind)), `rows ${kinds} vs items ${items.map((i) => i.kind)}`);
+    const use = items.find((i) => i.kind === 'tool_use');
+    if (use) assert((await page.locator('.transcript .tx-summary').first().innerText()) === use.summary, 'not the daemon\'s summary');
+  };
+
   if (haveClaude) {
     await check('a Claude Code session shows a readable transcript with usage and cost', async () => {
       await page.goto(`${ORIGIN}/#/`);
@@ -556,6 +568,7 @@ try {
       assert(/Tool call\s+Write/i.test(t), 'no Write tool call');
       assert(/Tool result/i.test(t), 'no tool result');
       assert(/Finished/i.test(t) && /Cost\s+\$0\.\d+/i.test(t), 'no result with cost');
+      await sameItemsAsTheDaemon(sessionIdFromUrl());
       const conv = await page.locator('.stats').innerText();
       assert(/[0-9a-f]{8}-[0-9a-f]{4}/.test(conv), 'no conversation id');
       // Continue the conversation: a new session resumes it (the fake model counts the messages).
@@ -648,6 +661,7 @@ try {
         assert(new RegExp(`Tool call\\s+${AGENT_WRITE_TOOL[tool]}\\b[^\\n]*hello\\.txt`, 'i').test(t), `${tool}: no ${AGENT_WRITE_TOOL[tool]} of hello.txt in\n${t}`);
         assert(/Tool result/i.test(t), `${tool}: no tool result in\n${t}`);
         if (tool !== 'copilot') assert(/Input\s+[\d.]+k?\s+Output\s+\d+/i.test(t), `${tool}: no usage in\n${t}`);
+        await sameItemsAsTheDaemon(s.id);
         await page.getByRole('tab', { name: 'Events' }).click();
         const ev = page.locator('.timeline .ev-tool_use');
         await until(`${tool} tool_use event`, async () => (await ev.count()) > 0, 10000);

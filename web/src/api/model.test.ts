@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { wireSession } from '../test/fakes';
-import { chunkFromWire, isStructured, ptySize, sessionFromWire } from './model';
+import { chunkFromWire, isStructured, itemFromWire, ptySize, sessionFromWire } from './model';
 
 describe('Session mapping', () => {
   it('maps snake_case to camelCase in one place', () => {
@@ -48,13 +48,32 @@ describe('Session mapping', () => {
     expect(ptySize(sessionFromWire(wireSession({ metadata: { pty_cols: '100', pty_rows: '30' } })))).toEqual({ cols: 100, rows: 30 });
   });
 
-  it('knows structured sessions', () => {
-    expect(isStructured({ tool: 'claude', mode: 'autonomous' })).toBe(true);
-    expect(isStructured({ tool: 'claude', mode: 'guided' })).toBe(false);
-    expect(isStructured({ tool: 'shell', mode: 'autonomous' })).toBe(false);
-    for (const tool of ['codex', 'opencode', 'gemini', 'copilot']) {
-      expect(isStructured({ tool, mode: 'autonomous' })).toBe(true);
-      expect(isStructured({ tool, mode: 'guided' })).toBe(false);
-    }
+  it('knows structured sessions from the daemon, not from a list of its own', () => {
+    expect(isStructured(sessionFromWire(wireSession({ tool: 'claude', transcript: true })))).toBe(true);
+    expect(isStructured(sessionFromWire(wireSession({ tool: 'claude', mode: 'guided', transcript: false })))).toBe(false);
+    expect(isStructured(sessionFromWire(wireSession({ tool: 'a-sixth-cli', transcript: true })))).toBe(true);
+    expect(sessionFromWire({ ...wireSession(), transcript: undefined as unknown as boolean }).transcript).toBe(false);
+  });
+
+  it('maps transcript items to the app\'s names', () => {
+    expect(
+      itemFromWire({ kind: 'tool_result', tool_use_id: 't1', tool_name: 'Write', content: 'ok', is_error: false }),
+    ).toEqual({ kind: 'tool_result', toolUseId: 't1', toolName: 'Write', content: 'ok', isError: false });
+    expect(
+      itemFromWire({
+        kind: 'result', subtype: 'success', is_error: false, num_turns: 2, duration_ms: 5, cost_usd: 0.5,
+        usage: { input_tokens: 1, output_tokens: 2, cache_read_tokens: null, cache_creation_tokens: 0 },
+        text: null, conversation_id: 'c', note: null,
+      }),
+    ).toEqual({
+      kind: 'result', subtype: 'success', isError: false, numTurns: 2, durationMs: 5, costUsd: 0.5,
+      usage: { inputTokens: 1, outputTokens: 2, cacheReadTokens: null, cacheCreationTokens: 0 },
+      text: null, conversationId: 'c', note: null,
+    });
+    expect(itemFromWire({ kind: 'init', agent: 'Codex', model: null, cwd: null, tools: 0, version: null, conversation_id: 'th' })).toMatchObject({
+      agent: 'Codex',
+      conversationId: 'th',
+    });
+    expect(itemFromWire({ kind: 'raw', stream: 'stderr', text: 'x' })).toEqual({ kind: 'raw', stream: 'stderr', text: 'x' });
   });
 });

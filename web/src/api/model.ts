@@ -2,7 +2,6 @@
 // session has `specIds: string[]`, always an array, and `prompt?: string | null`; `specId` stays
 // as a deprecated alias for one release cycle).
 import { decodeBase64 } from '../data/base64';
-import { isTranscriptTool } from '../data/transcript';
 import type {
   LogLevel,
   SessionMode,
@@ -12,6 +11,8 @@ import type {
   WireSession,
   WireSpec,
   WireTool,
+  WireTranscriptItem,
+  WireTranscriptUpdate,
 } from './wire';
 
 export type { LogLevel, SessionMode, SessionStatus } from './wire';
@@ -52,6 +53,8 @@ export interface Session {
   archivedAt: string | null;
   logSeq: number;
   logBytes: number;
+  /** The daemon serves its transcript items (an autonomous session of an agent CLI). */
+  transcript: boolean;
   context?: string | null;
 }
 
@@ -80,6 +83,44 @@ export interface Tool {
   version: string | null;
   installHint: string;
   notes: string[];
+  /** Its autonomous sessions have a transcript. */
+  transcript: boolean;
+}
+
+export interface ItemUsage {
+  inputTokens: number | null;
+  outputTokens: number | null;
+  cacheReadTokens: number | null;
+  cacheCreationTokens: number | null;
+}
+
+/** One transcript item, as the daemon built it from the agent CLI's output (docs/api.md). */
+export type TranscriptItem =
+  | { kind: 'init'; agent: string; model: string | null; cwd: string | null; tools: number; version: string | null; conversationId: string | null }
+  | { kind: 'text'; role: 'assistant' | 'user'; text: string }
+  | { kind: 'thinking'; text: string }
+  | { kind: 'tool_use'; id: string; name: string; input: unknown; summary: string }
+  | { kind: 'tool_result'; toolUseId: string; toolName: string | null; content: string; isError: boolean }
+  | {
+      kind: 'result';
+      subtype: string;
+      isError: boolean;
+      numTurns: number | null;
+      durationMs: number | null;
+      costUsd: number | null;
+      usage: ItemUsage | null;
+      text: string | null;
+      conversationId: string | null;
+      /** What the numbers mean when it is not obvious ("conversation so far"), or what else the CLI reported. */
+      note: string | null;
+    }
+  | { kind: 'system'; subtype: string; text: string }
+  | { kind: 'error'; text: string }
+  | { kind: 'raw'; stream: LogLevel; text: string };
+
+export interface TranscriptUpdate {
+  index: number;
+  item: TranscriptItem;
 }
 
 export interface Spec {
@@ -158,6 +199,7 @@ export function sessionFromWire(w: WireSession & { spec_id?: string | null }): S
     archivedAt: w.archived_at ?? null,
     logSeq: w.log_seq ?? 0,
     logBytes: w.log_bytes ?? 0,
+    transcript: w.transcript === true,
   };
   if (w.context !== undefined) s.context = w.context;
   return withSpecIdAlias(s);
@@ -182,7 +224,46 @@ export function toolFromWire(w: WireTool): Tool {
     version: w.version ?? null,
     installHint: w.install_hint ?? '',
     notes: arr(w.notes),
+    transcript: w.transcript === true,
   };
+}
+
+export function itemFromWire(w: WireTranscriptItem): TranscriptItem {
+  switch (w.kind) {
+    case 'init':
+      return { kind: 'init', agent: w.agent, model: w.model, cwd: w.cwd, tools: w.tools, version: w.version, conversationId: w.conversation_id };
+    case 'tool_use':
+      return { kind: 'tool_use', id: w.id, name: w.name, input: w.input, summary: w.summary ?? '' };
+    case 'tool_result':
+      return { kind: 'tool_result', toolUseId: w.tool_use_id, toolName: w.tool_name, content: w.content, isError: w.is_error };
+    case 'result':
+      return {
+        kind: 'result',
+        subtype: w.subtype,
+        isError: w.is_error,
+        numTurns: w.num_turns,
+        durationMs: w.duration_ms,
+        costUsd: w.cost_usd,
+        usage: w.usage
+          ? {
+              inputTokens: w.usage.input_tokens,
+              outputTokens: w.usage.output_tokens,
+              cacheReadTokens: w.usage.cache_read_tokens,
+              cacheCreationTokens: w.usage.cache_creation_tokens,
+            }
+          : null,
+        text: w.text,
+        conversationId: w.conversation_id,
+        note: w.note,
+      };
+    default:
+      // text, thinking, system, error, raw: the same names on both sides.
+      return { ...w };
+  }
+}
+
+export function updateFromWire(w: WireTranscriptUpdate): TranscriptUpdate {
+  return { index: w.index, item: itemFromWire(w.item) };
 }
 
 export function specFromWire(w: WireSpec): Spec {
@@ -206,7 +287,10 @@ export function ptySize(s: Session): { cols: number; rows: number } {
   return { cols: cols > 0 ? cols : 120, rows: rows > 0 ? rows : 40 };
 }
 
-/** An agent CLI run headless: stdout is JSON lines, one event per line (pipes, not a PTY). */
-export function isStructured(s: Pick<Session, 'tool' | 'mode'>): boolean {
-  return isTranscriptTool(s.tool) && s.mode === 'autonomous';
+/**
+ * An agent CLI run headless: its stdout is JSON lines (pipes, not a PTY) that the daemon reads
+ * into transcript items — the daemon says which sessions these are.
+ */
+export function isStructured(s: Pick<Session, 'transcript'>): boolean {
+  return s.transcript;
 }

@@ -5,7 +5,7 @@
 //
 // Browsers cannot set headers on a WebSocket: the token travels as the subprotocol
 // "bearer.<token>" next to "agentmux.v1" (docs/api.md).
-import { chunkFromWire, eventFromWire, sessionFromWire, type Chunk, type Session, type SessionEvent } from './model';
+import { chunkFromWire, eventFromWire, sessionFromWire, updateFromWire, type Chunk, type Session, type SessionEvent, type TranscriptUpdate } from './model';
 import type { ClientMessage, ServerMessage } from './wire';
 
 /**
@@ -18,6 +18,12 @@ export interface StreamHandlers {
   /** Where this subscriber's log stands: the daemon replays every chunk after it. */
   sinceSeq: () => number;
   onLog?: (chunk: Chunk) => void;
+  /**
+   * Ask for the session's transcript too: the daemon sends the item updates each chunk caused,
+   * before that chunk's log message, with indexes counted from the first item (docs/api.md).
+   */
+  transcript?: boolean;
+  onTranscript?: (seq: number, updates: TranscriptUpdate[]) => void;
   onStatus?: (session: Session, logSeq: number) => void;
   onEvent?: (event: SessionEvent) => void;
   /** The daemon fell behind sending to us and is catching up from the store by itself. */
@@ -157,8 +163,13 @@ export class StreamConnection {
     const set = this.subs.get(sessionId);
     if (!set || set.size === 0) return;
     let since = Infinity;
-    for (const h of set) since = Math.min(since, h.sinceSeq());
-    this.send({ type: 'subscribe', session_id: sessionId, since_seq: Math.max(0, Math.min(since, STATUS_ONLY)) });
+    let transcript = false;
+    for (const h of set) {
+      since = Math.min(since, h.sinceSeq());
+      transcript ||= h.transcript === true;
+    }
+    const since_seq = Math.max(0, Math.min(since, STATUS_ONLY));
+    this.send(transcript ? { type: 'subscribe', session_id: sessionId, since_seq, transcript } : { type: 'subscribe', session_id: sessionId, since_seq });
   }
 
   private each(sessionId: string, fn: (h: StreamHandlers) => void): void {
@@ -242,6 +253,11 @@ export class StreamConnection {
       case 'event': {
         const ev = eventFromWire(msg);
         this.each(msg.session_id, (h) => h.onEvent?.(ev));
+        return;
+      }
+      case 'transcript': {
+        const updates = msg.updates.map(updateFromWire);
+        this.each(msg.session_id, (h) => h.onTranscript?.(msg.seq, updates));
         return;
       }
       case 'resync': {

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { CREATE_SESSION_FIELDS, SESSION_STATUSES, WIRE_USAGE_FIELDS, WIRE_CHUNK_FIELDS, WIRE_EVENT_FIELDS, WIRE_HEALTH_FIELDS, WIRE_SESSION_FIELDS, WIRE_SPEC_FIELDS, WIRE_TOOL_FIELDS } from './wire';
+import { CREATE_SESSION_FIELDS, SESSION_STATUSES, WIRE_USAGE_FIELDS, WIRE_CHUNK_FIELDS, WIRE_EVENT_FIELDS, WIRE_HEALTH_FIELDS, WIRE_ITEM_USAGE_FIELDS, WIRE_SESSION_FIELDS, WIRE_SPEC_FIELDS, WIRE_TOOL_FIELDS, WIRE_TRANSCRIPT_FIELDS } from './wire';
 
 const doc = readFileSync(fileURLToPath(new URL('../../../docs/api.md', import.meta.url)), 'utf8');
 
@@ -101,8 +101,22 @@ describe('wire types match docs/api.md', () => {
     expect(doc).toMatch(/\| 503 \|[^\n]*`store_corrupt`/);
   });
 
+  it('transcript items, kind by kind', () => {
+    const rows = section('Transcript items')
+      .split('\n')
+      .map((l) => /^\| `(\w+)` \| (.*) \|$/.exec(l))
+      .filter((m): m is RegExpExecArray => m !== null);
+    const documented = Object.fromEntries(
+      rows.map((m) => [m[1]!, [...m[2]!.replace(/\([^)]*\)/g, '').matchAll(/`(\w+)`/g)].map((f) => f[1]!)]),
+    );
+    const expected = Object.fromEntries(Object.entries(WIRE_TRANSCRIPT_FIELDS).map(([k, v]) => [k, [...v]]));
+    expect(documented).toEqual(expected);
+    const usage = /`usage` \(`\{([^}]+)\}`/.exec(section('Transcript items'));
+    expect(names(usage![1]!)).toEqual([...WIRE_ITEM_USAGE_FIELDS]);
+  });
+
   it('stream messages the client relies on', () => {
-    for (const m of ['"type":"subscribe","session_id":ID,"since_seq":N', '"type":"input"', '"type":"resize"', '"type":"log"', '"type":"status"', '"type":"resync"', '"type":"event"'])
+    for (const m of ['"type":"subscribe","session_id":ID,"since_seq":N', '"type":"input"', '"type":"resize"', '"type":"log"', '"type":"status"', '"type":"resync"', '"type":"event"', '"type":"transcript","session_id","seq","updates":[{"index","item"}]', '`"transcript": true`'])
       expect(doc).toContain(m);
     expect(doc).toContain('["agentmux.v1", "bearer." + token]');
   });

@@ -52,6 +52,8 @@ export interface WireSession {
   archived_at: string | null;
   log_seq: number;
   log_bytes: number;
+  /** The daemon serves transcript items for it (an autonomous session of an agent CLI). */
+  transcript: boolean;
   /** Only with GET /api/sessions/:id?context. */
   context?: string | null;
 }
@@ -106,6 +108,7 @@ export const WIRE_SESSION_FIELDS = [
   'archived_at',
   'log_seq',
   'log_bytes',
+  'transcript',
 ] as const;
 
 export interface WireChunk {
@@ -165,8 +168,56 @@ export interface WireTool {
   version: string | null;
   install_hint: string;
   notes: string[];
+  /** Its autonomous sessions have transcript items. */
+  transcript: boolean;
 }
-export const WIRE_TOOL_FIELDS = ['name', 'available', 'binary_path', 'version', 'install_hint', 'notes'] as const;
+export const WIRE_TOOL_FIELDS = ['name', 'available', 'binary_path', 'version', 'install_hint', 'notes', 'transcript'] as const;
+
+/** Transcript items (docs/api.md "Transcript items"): every agent CLI's output in the same words. */
+export interface WireItemUsage {
+  input_tokens: number | null;
+  output_tokens: number | null;
+  cache_read_tokens: number | null;
+  cache_creation_tokens: number | null;
+}
+export type WireTranscriptItem =
+  | { kind: 'init'; agent: string; model: string | null; cwd: string | null; tools: number; version: string | null; conversation_id: string | null }
+  | { kind: 'text'; role: 'assistant' | 'user'; text: string }
+  | { kind: 'thinking'; text: string }
+  | { kind: 'tool_use'; id: string; name: string; input: unknown; summary: string }
+  | { kind: 'tool_result'; tool_use_id: string; tool_name: string | null; content: string; is_error: boolean }
+  | {
+      kind: 'result';
+      subtype: string;
+      is_error: boolean;
+      num_turns: number | null;
+      duration_ms: number | null;
+      cost_usd: number | null;
+      usage: WireItemUsage | null;
+      text: string | null;
+      conversation_id: string | null;
+      note: string | null;
+    }
+  | { kind: 'system'; subtype: string; text: string }
+  | { kind: 'error'; text: string }
+  | { kind: 'raw'; stream: LogLevel; text: string };
+export const WIRE_TRANSCRIPT_FIELDS = {
+  init: ['agent', 'model', 'cwd', 'tools', 'version', 'conversation_id'],
+  text: ['role', 'text'],
+  thinking: ['text'],
+  tool_use: ['id', 'name', 'input', 'summary'],
+  tool_result: ['tool_use_id', 'tool_name', 'content', 'is_error'],
+  result: ['subtype', 'is_error', 'num_turns', 'duration_ms', 'cost_usd', 'usage', 'text', 'conversation_id', 'note'],
+  system: ['subtype', 'text'],
+  error: ['text'],
+  raw: ['stream', 'text'],
+} as const;
+export const WIRE_ITEM_USAGE_FIELDS = ['input_tokens', 'output_tokens', 'cache_read_tokens', 'cache_creation_tokens'] as const;
+/** Item `index` is now `item`: index == items.length appends, a smaller one replaces. */
+export interface WireTranscriptUpdate {
+  index: number;
+  item: WireTranscriptItem;
+}
 
 export interface WireSpec {
   id: string;
@@ -235,6 +286,11 @@ export interface SpecsPage {
 export interface ToolsPage {
   tools: WireTool[];
 }
+export interface TranscriptPage {
+  session_id: string;
+  items: WireTranscriptItem[];
+  log_seq: number;
+}
 export interface WireError {
   error: { code: string; message: string };
 }
@@ -254,12 +310,13 @@ export type ServerMessage =
     }
   | { type: 'event'; session_id: string; event_type: string; data: Record<string, unknown> | null; timestamp: string }
   | { type: 'resync'; session_id: string; from_seq: number }
+  | { type: 'transcript'; session_id: string; seq: number; updates: WireTranscriptUpdate[] }
   | { type: 'pong' }
   | { type: 'error'; error: { code: string; message: string } };
 
 // WebSocket stream, client → server.
 export type ClientMessage =
-  | { type: 'subscribe'; session_id: string; since_seq: number }
+  | { type: 'subscribe'; session_id: string; since_seq: number; transcript?: boolean }
   | { type: 'unsubscribe'; session_id: string }
   | { type: 'input'; session_id: string; data: string }
   | { type: 'input'; session_id: string; data_b64: string }
@@ -277,5 +334,11 @@ const proofs: [
   SameKeys<keyof WireSpec, (typeof WIRE_SPEC_FIELDS)[number]>,
   SameKeys<keyof WireEvent, (typeof WIRE_EVENT_FIELDS)[number]>,
   SameKeys<keyof WireHealth, (typeof WIRE_HEALTH_FIELDS)[number]>,
-] = [true, true, true, true, true, true, true, true];
+  SameKeys<keyof WireItemUsage, (typeof WIRE_ITEM_USAGE_FIELDS)[number]>,
+] = [true, true, true, true, true, true, true, true, true];
 void proofs;
+type ItemKind = WireTranscriptItem['kind'];
+const itemProofs: {
+  [K in ItemKind]: SameKeys<Exclude<keyof Extract<WireTranscriptItem, { kind: K }>, 'kind'>, (typeof WIRE_TRANSCRIPT_FIELDS)[K][number]>;
+} = { init: true, text: true, thinking: true, tool_use: true, tool_result: true, result: true, system: true, error: true, raw: true };
+void itemProofs;

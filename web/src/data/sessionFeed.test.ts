@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { sessionFromWire } from '../api/model';
 import { StreamConnection } from '../api/stream';
 import { FakeWebSocket, Timers, logMsg, wireSession } from '../test/fakes';
 import { SessionFeed } from './sessionFeed';
@@ -6,7 +7,7 @@ import { SessionFeed } from './sessionFeed';
 const ID = '01a20157-fca1-7806-b1c1-ba60031bd957';
 const text = (feed: SessionFeed) => feed.chunks.map((c) => new TextDecoder().decode(c.data)).join('');
 
-function setup() {
+function setup(initial: ReturnType<typeof sessionFromWire> | null = null) {
   const sockets: FakeWebSocket[] = [];
   const timers = new Timers();
   const conn = new StreamConnection({
@@ -20,7 +21,7 @@ function setup() {
     setTimer: timers.set,
     clearTimer: timers.clear,
   });
-  const feed = new SessionFeed(conn, ID);
+  const feed = new SessionFeed(conn, ID, initial);
   return { sockets, timers, conn, feed, ws: () => sockets[sockets.length - 1]! };
 }
 
@@ -94,6 +95,39 @@ describe('SessionFeed over the stream', () => {
     ws().server(logMsg(ID, 2));
     expect(feed.complete).toBe(true);
     expect(feed.session?.status).toBe('completed');
+  });
+
+  it('keeps the transcript items the daemon sends, through a reconnect that replays some', () => {
+    const { ws, feed, timers } = setup(sessionFromWire(wireSession({ tool: 'gemini', transcript: true })));
+    let notified = 0;
+    feed.listen({ onTranscript: () => notified++ });
+    ws().open();
+    expect(ws().subscribes()).toEqual([{ type: 'subscribe', session_id: ID, since_seq: 0, transcript: true }]);
+    const item = (text: string) => ({ kind: 'text', role: 'assistant', text });
+    const tx = (seq: number, updates: unknown[]) => ({ type: 'transcript', session_id: ID, seq, updates });
+    ws().server(tx(1, [{ index: 0, item: { kind: 'init', agent: 'Gemini CLI', model: 'auto', cwd: null, tools: 0, version: null, conversation_id: 'c1' } }]));
+    ws().server(logMsg(ID, 1));
+    ws().server(tx(2, [{ index: 1, item: item('Hel') }]));
+    ws().server(logMsg(ID, 2));
+    ws().server(tx(3, [{ index: 1, item: item('Hello') }])); // its log message is lost with the connection
+    ws().drop();
+    timers.advance(500);
+    ws().open();
+    expect(ws().subscribes()).toEqual([{ type: 'subscribe', session_id: ID, since_seq: 2, transcript: true }]);
+    ws().server(tx(3, [{ index: 1, item: item('Hello') }])); // again: changes nothing
+    ws().server(logMsg(ID, 3));
+    expect(feed.transcript).toEqual([
+      { kind: 'init', agent: 'Gemini CLI', model: 'auto', cwd: null, tools: 0, version: null, conversationId: 'c1' },
+      { kind: 'text', role: 'assistant', text: 'Hello' },
+    ]);
+    expect(notified).toBe(4);
+  });
+
+  it('does not ask for a transcript the session does not have', () => {
+    const { ws, feed } = setup(sessionFromWire(wireSession({ tool: 'shell' })));
+    ws().open();
+    expect(ws().subscribes()).toEqual([{ type: 'subscribe', session_id: ID, since_seq: 0 }]);
+    expect(feed.transcript).toEqual([]);
   });
 
   it('sends input and resize for its session', () => {

@@ -1,15 +1,19 @@
 // Everything the detail page knows about one session, kept current from the stream: the
-// session record, its log (ordered, exact, no gap or duplicate, across reconnects and resyncs)
-// and its events. Plain TypeScript so it can be tested without a browser; React subscribes.
-import type { Chunk, Session, SessionEvent } from '../api/model';
+// session record, its log (ordered, exact, no gap or duplicate, across reconnects and resyncs),
+// its transcript items (for a session the daemon reads into items) and its events. Plain
+// TypeScript so it can be tested without a browser; React subscribes.
+import type { Chunk, Session, SessionEvent, TranscriptItem } from '../api/model';
 import type { StreamConnection } from '../api/stream';
 import { SeqMerger } from './seqMerge';
 import { applyUpdate, isTerminal } from './status';
+import { applyUpdates } from './transcript';
 
 export interface FeedListener {
   onChunk?: (c: Chunk) => void;
   onSession?: (s: Session) => void;
   onEvent?: (e: SessionEvent) => void;
+  /** The transcript changed (items added or grown); read `feed.transcript`. */
+  onTranscript?: () => void;
   onError?: (code: string, message: string) => void;
 }
 
@@ -18,6 +22,11 @@ export class SessionFeed {
   readonly chunks: Chunk[] = [];
   /** Their total size in bytes. */
   bytes = 0;
+  /**
+   * The transcript items so far (sessions whose `transcript` is true). They follow the log: a
+   * resubscribe from the last seq gets the updates after it (or again; applying twice is harmless).
+   */
+  readonly transcript: TranscriptItem[] = [];
   private sessionValue: Session | null;
   private readonly merger: SeqMerger<Chunk>;
   private readonly listeners = new Set<FeedListener>();
@@ -40,6 +49,11 @@ export class SessionFeed {
     }, 0);
     this.unsubscribe = conn.subscribe(sessionId, {
       sinceSeq: () => this.merger.lastSeq,
+      transcript: initial?.transcript === true,
+      onTranscript: (_seq, updates) => {
+        if (!applyUpdates(this.transcript, updates)) return;
+        for (const l of this.listeners) l.onTranscript?.();
+      },
       onLog: (c) => this.onLog(c),
       onStatus: (s, logSeq) => this.onStatus(s, logSeq),
       onEvent: (e) => {

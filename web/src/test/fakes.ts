@@ -97,6 +97,7 @@ export function wireSession(over: Partial<WireSession> = {}): WireSession {
     archived_at: null,
     log_seq: 0,
     log_bytes: 0,
+    transcript: false,
     ...over,
   };
 }

@@ -5,7 +5,6 @@ import { ApiError } from '../api/http';
 import type { Session, Spec, Tool } from '../api/model';
 import type { CreateSessionRequest } from '../api/wire';
 import { shellQuote, specMatches, splitCommand } from '../data/format';
-import { isTranscriptTool } from '../data/transcript';
 import { useApp, type CreatePrefill } from './context';
 
 const LAST_PROJECT = 'agentmux.lastProject';
@@ -162,7 +161,7 @@ export function CreateDialog({ prefill, onClose, onCreated }: { prefill: CreateP
           <label>
             <input type="radio" name="mode" value="autonomous" checked={mode === 'autonomous'} onChange={() => setMode('autonomous')} />
             <span>
-              <strong>Autonomous</strong> <span className="muted small">runs on its own to the end{isTranscriptTool(tool) ? ' (headless, with a transcript)' : ''}</span>
+              <strong>Autonomous</strong> <span className="muted small">runs on its own to the end{current?.transcript ? ' (headless, with a transcript)' : ''}</span>
             </span>
           </label>
           <label>

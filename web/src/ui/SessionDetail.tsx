@@ -210,7 +210,7 @@ function Detail({ s, feed, tab, connState, streamError }: { s: Session; feed: Se
       <section className="panel" role="tabpanel" id={`panel-${current}`} aria-labelledby={`tab-${current}`}>
         {/* The live views stay mounted so switching tabs loses nothing. */}
         <LiveTerminal feed={feed} session={s} hidden={current !== 'terminal'} structured={structured} />
-        {structured && <Transcript feed={feed} tool={s.tool} hidden={current !== 'transcript'} />}
+        {structured && <Transcript feed={feed} hidden={current !== 'transcript'} />}
         <EventsTimeline feed={feed} hidden={current !== 'events'} />
         {current === 'replay' && <Replay session={s} structured={structured} />}
       </section>

@@ -1,50 +1,33 @@
 // A structured session's conversation, readable: assistant text, tool calls with their results,
-// and the final usage — built from the same ordered log the terminal shows.
+// and the final usage — the transcript items the daemon reads from the agent's output, kept current
+// by the session's feed (one WebSocket subscription with the log).
 import { useEffect, useRef, useState } from 'react';
 import type { SessionFeed } from '../data/sessionFeed';
 import { formatCost, formatDuration, formatTokens } from '../data/format';
-import { TranscriptParser, toolSummary, type TranscriptItem } from '../data/transcript';
+import { isLongResult, itemClass, type TranscriptItem } from '../data/transcript';
 
-export function Transcript({ feed, tool, hidden }: { feed: SessionFeed; tool: string; hidden: boolean }) {
-  const [items, setItems] = useState<TranscriptItem[]>([]);
+export function Transcript({ feed, hidden }: { feed: SessionFeed; hidden: boolean }) {
+  const [items, setItems] = useState<TranscriptItem[]>(() => feed.transcript.slice());
   const box = useRef<HTMLDivElement>(null);
   const follow = useRef(true);
 
   useEffect(() => {
-    const parser = new TranscriptParser(tool);
-    for (const c of feed.chunks) parser.push(c);
-    if (feed.complete) parser.flush();
-    setItems(parser.items.slice());
+    setItems(feed.transcript.slice());
     let scheduled = false;
-    const publish = () => {
-      if (scheduled) return;
-      scheduled = true;
-      requestAnimationFrame(() => {
-        scheduled = false;
-        setItems(parser.items.slice());
-      });
-    };
-    let flushed = feed.complete;
     const off = feed.listen({
-      onChunk: (c) => {
-        if (parser.push(c).length) publish();
-        if (!flushed && feed.complete) {
-          flushed = true;
-          parser.flush();
-          publish();
-        }
-      },
-      onSession: () => {
-        if (!flushed && feed.complete) {
-          flushed = true;
-          if (parser.flush().length) publish();
-        }
+      onTranscript: () => {
+        if (scheduled) return;
+        scheduled = true;
+        requestAnimationFrame(() => {
+          scheduled = false;
+          setItems(feed.transcript.slice());
+        });
       },
     });
     return () => {
       off();
     };
-  }, [feed, tool]);
+  }, [feed]);
 
   useEffect(() => {
     const el = box.current;
@@ -74,7 +57,7 @@ export function TranscriptList({ items }: { items: TranscriptItem[] }) {
   return (
     <ol className="tx-list">
       {items.map((it, i) => (
-        <li key={i} className={`tx tx-${it.kind}${'role' in it ? ` tx-${it.role}` : ''}${it.kind === 'result' && it.isError ? ' tx-result-error' : ''}`}>
+        <li key={i} className={itemClass(it)}>
           <Item it={it} />
         </li>
       ))}
@@ -114,7 +97,7 @@ function Item({ it }: { it: TranscriptItem }) {
         </details>
       );
     case 'tool_use': {
-      const summary = toolSummary(it.name, it.input);
+      const summary = it.summary;
       return (
         <details>
           <summary>
@@ -125,7 +108,7 @@ function Item({ it }: { it: TranscriptItem }) {
       );
     }
     case 'tool_result': {
-      const long = it.content.length > 400 || it.content.split('\n').length > 8;
+      const long = isLongResult(it.content);
       return (
         <details open={!long || it.isError}>
           <summary>
