@@ -104,8 +104,9 @@ json Follow(DaemonClient& client, const std::string& id, int64_t since_seq, LogP
     if (final_seq && expected > *final_seq) break;
     auto msg = (*stream)->Receive();
     if (!msg.ok()) {
-      // The daemon restarted (its agents run on in their shims): follow on from the last seq.
-      auto again = Reconnect(client, id, expected - 1);
+      // The daemon restarted (its agents run on in their shims): follow on from the last seq. (A
+      // transcript's item indexes belong to its subscription: that follow ends here instead.)
+      auto again = printer.transcript() ? nullptr : Reconnect(client, id, expected - 1);
       if (!again) Fail("lost the connection to the daemon while following " + ShortId(id), kExitUnreachable);
       *stream = std::move(again);
       continue;
