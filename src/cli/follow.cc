@@ -20,6 +20,8 @@
 #include <fstream>
 #include <iostream>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "agents/transcript.h"
 #include "api/api.h"
@@ -206,9 +208,14 @@ int Attach(DaemonClient& client, const json& session) {
   // Keystrokes and sizes go out on `in_stream`; the reader replaces it after a daemon restart.
   std::mutex in_mu;
   std::unique_ptr<DaemonClient::Stream> in_stream = std::move(*in_opened);
+  // What could not be sent while the daemon was away (keys typed during a restart) goes out, in
+  // order, once the reader has reconnected.
+  std::vector<json> unsent;
   auto send_in = [&](const json& message) {
     std::lock_guard<std::mutex> lock(in_mu);
-    if (in_stream) (void)in_stream->Send(message);
+    if (!unsent.empty() || !in_stream || !in_stream->Send(message).ok()) {
+      if (unsent.size() < 10'000) unsent.push_back(message);
+    }
   };
 
   struct termios saved {};
@@ -231,6 +238,10 @@ int Attach(DaemonClient& client, const json& session) {
         // The daemon went away — a restart or an upgrade; the agent runs on in its shim. Join the
         // next daemon from the last seq shown, then make the program redraw (a size change
         // sends it SIGWINCH).
+        {
+          std::lock_guard<std::mutex> lock(in_mu);
+          in_stream.reset();  // keys typed from now on wait for the next daemon
+        }
         std::fprintf(stderr, "\r\n[agentmux: the daemon restarted; reconnecting…]\r\n");
         auto again = Reconnect(client, id, last_seq);
         auto input = client.OpenStream("/api/stream");
@@ -243,6 +254,7 @@ int Attach(DaemonClient& client, const json& session) {
         {
           std::lock_guard<std::mutex> lock(in_mu);
           in_stream = std::move(*input);
+          for (const auto& message : std::exchange(unsent, {})) (void)in_stream->Send(message);
         }
         struct winsize ws {};
         if (ioctl(STDIN_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 1 && ws.ws_row > 1) {

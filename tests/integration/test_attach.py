@@ -50,3 +50,36 @@ def test_two_attached_terminals_share_a_session(home, project):
         assert b"typed-in-one-42" in home.raw_log(sid)
     finally:
         tmux(sock, "kill-server")
+
+
+def test_an_attached_terminal_survives_a_daemon_restart(home, project):
+    """Issue 13: the daemon restarts (its agents run on in their shims); `attach` reconnects by itself,
+    the program redraws, and typing goes on reaching it."""
+    sid = home.run_detached("--mode", "guided", "-C", project, "--", "bash", "--norc", "--noprofile", "-i")
+    sock = str(home.root / "tmux.sock")
+    env = " ".join("%s='%s'" % (k, home.env[k]) for k in ("AGENTMUX_HOME", "PATH", "HOME"))
+    try:
+        tmux(sock, "new-session", "-d", "-s", "one", "-x", "100", "-y", "30", "env %s %s attach %s" % (env, BIN, sid))
+        time.sleep(0.5)
+        tmux(sock, "send-keys", "-t", "one", "echo before-$((6*7))", "Enter")
+        wait_for(lambda: "before-42" in screen(sock, "one"), what="the echo before the restart")
+        old = home.daemon_pid()
+        new_log = open(home.root / "new-daemon.log", "w")
+        new = subprocess.Popen([str(BIN), "daemon", "--restart", "--listen", "off"], env=home.env,
+                               stdout=new_log, stderr=subprocess.STDOUT)
+        try:
+            wait_for(lambda: home.daemon_pid() == new.pid, timeout=15, what="the new daemon")
+            assert old != new.pid
+            wait_for(lambda: "reconnecting" in screen(sock, "one"), timeout=10, what="the reconnect notice")
+            tmux(sock, "send-keys", "-t", "one", "echo after-$((7*7))", "Enter")
+            # Typed during the reconnect: kept and delivered once the new daemon answers.
+            wait_for(lambda: "after-49" in screen(sock, "one"), timeout=15, what="the echo after the restart")
+            tmux(sock, "send-keys", "-t", "one", "exit", "Enter")
+            done = home.wait_status(sid, timeout=10)
+            assert done["status"] == "completed"
+            assert b"after-49" in home.raw_log(sid)
+        finally:
+            new.terminate()
+            new.wait(timeout=15)
+    finally:
+        tmux(sock, "kill-server")
