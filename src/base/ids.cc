@@ -6,6 +6,7 @@
 #include <cctype>
 #include <cstdint>
 #include <cstdio>
+#include <vector>
 
 #include "base/clock.h"
 
@@ -20,17 +21,31 @@ std::string Format(const std::array<uint8_t, 16>& b) {
   return out;
 }
 
-std::array<uint8_t, 16> RandomBytes() {
-  std::array<uint8_t, 16> b{};
+void FillRandom(uint8_t* data, size_t size) {
   size_t got = 0;
-  while (got < b.size()) {
-    ssize_t n = getrandom(b.data() + got, b.size() - got, 0);
+  while (got < size) {
+    ssize_t n = getrandom(data + got, size - got, 0);
     if (n > 0) got += static_cast<size_t>(n);
   }
+}
+
+std::array<uint8_t, 16> RandomBytes() {
+  std::array<uint8_t, 16> b{};
+  FillRandom(b.data(), b.size());
   return b;
 }
 
 }  // namespace
+
+std::string RandomHex(size_t bytes) {
+  std::vector<uint8_t> b(bytes);
+  FillRandom(b.data(), b.size());
+  static const char* hex = "0123456789abcdef";
+  std::string out;
+  out.reserve(bytes * 2);
+  for (uint8_t x : b) out += {hex[x >> 4], hex[x & 15]};
+  return out;
+}
 
 std::string NewUuidV7() {
   auto b = RandomBytes();

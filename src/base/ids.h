@@ -2,6 +2,7 @@
 // creation time and any unique prefix names a session.
 #pragma once
 
+#include <cstddef>
 #include <string>
 
 namespace agentmux {
@@ -10,6 +11,8 @@ namespace agentmux {
 std::string NewUuidV7();
 // A new random (v4) UUID, for ids handed to agents (e.g. `claude --session-id`).
 std::string NewUuidV4();
+// `bytes` random bytes (getrandom(2)) as 2×bytes lowercase hex characters: tokens.
+std::string RandomHex(size_t bytes);
 // True for the 8-4-4-4-12 lowercase/uppercase hex shape.
 bool LooksLikeUuid(const std::string& text);
 

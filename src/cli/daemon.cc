@@ -5,7 +5,6 @@
 #include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
-#include <sys/random.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -22,6 +21,7 @@
 #include "agents/adapter.h"
 #include "api/api.h"
 #include "base/clock.h"
+#include "base/ids.h"
 #include "base/unique_fd.h"
 #include "cli/home.h"
 #include "net/server.h"
@@ -66,16 +66,7 @@ Result<std::string> LoadOrCreateToken(const Home& home) {
   std::ifstream in(home.token());
   std::string token;
   if (in && std::getline(in, token) && token.size() >= 32) return token;
-  unsigned char bytes[32];
-  size_t got = 0;
-  while (got < sizeof bytes) {
-    ssize_t n = ::getrandom(bytes + got, sizeof bytes - got, 0);
-    if (n < 0) return SysError("getrandom", errno);
-    got += static_cast<size_t>(n);
-  }
-  static const char* hex = "0123456789abcdef";
-  token.clear();
-  for (unsigned char b : bytes) token += {hex[b >> 4], hex[b & 15]};
+  token = RandomHex(32);
   int fd = ::open(home.token().c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) return SysError("creating " + home.token(), errno);
   std::string line = token + "\n";

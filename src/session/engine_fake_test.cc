@@ -14,6 +14,7 @@
 #include "base/clock.h"
 #include "session/launcher.h"
 #include "session/manager.h"
+#include "session/manager_test_fixture.h"
 #include "session/supervisor.h"
 #include "session/timers.h"
 
@@ -162,28 +163,14 @@ TEST_F(SupervisorTest, OutputHeldOpenAfterExitIsDrainedAndTheGroupKilledAfterDra
 // ---------------------------------------------------------------------------------------------
 // The manager: --timeout and stop, from the request to the recorded end
 
-class EngineTest : public ::testing::Test {
+class EngineTest : public ManagerTest {
  protected:
-  void SetUp() override {
-    ::signal(SIGPIPE, SIG_IGN);
-    dir_ = fs::temp_directory_path() / ("agentmux-engine-" + std::to_string(::getpid()) + "-" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-    auto store = Store::Open((dir_ / "agentmux.db").string());
-    ASSERT_TRUE(store.ok());
-    store_ = std::move(store).value();
+  ManagerOptions ManagerOptionsForTest() override {
     ManagerOptions opts;
     opts.launcher = &launcher_;
     opts.timers = &timers_;
     opts.timeout_grace_ms = 5000;
-    manager_ = std::make_unique<SessionManager>(io_, *store_, adapters_, opts);
-    manager_->Run();
-  }
-  void TearDown() override {
-    manager_.reset();
-    store_.reset();
-    fs::remove_all(dir_);
+    return opts;
   }
 
   SessionRecord Start(std::optional<int64_t> timeout_ms = std::nullopt) {
@@ -200,12 +187,8 @@ class EngineTest : public ::testing::Test {
   // Runs the loop until the session has ended (the end is recorded after a /proc scan on the
   // manager's blocking thread, so this waits on a condition, never on a duration).
   SessionRecord WaitEnded(const std::string& id) {
-    int64_t deadline = MonotonicMs() + 10'000;
-    while (!IsTerminal(manager_->Get(id)->status) && MonotonicMs() < deadline) {
-      io_.restart();
-      io_.run_for(std::chrono::milliseconds(5));
-    }
-    return *manager_->Get(id);
+    RunUntil([&] { return Ended(id); });
+    return Current(id);
   }
   bool HasEvent(const std::string& id, const std::string& type) {
     store_->Flush();
@@ -214,13 +197,8 @@ class EngineTest : public ::testing::Test {
     return false;
   }
 
-  boost::asio::io_context io_;
   FakeLauncher launcher_;
   ManualTimers timers_;
-  fs::path dir_;
-  std::unique_ptr<Store> store_;
-  AdapterRegistry adapters_;
-  std::unique_ptr<SessionManager> manager_;
 };
 
 TEST_F(EngineTest, TimeoutStopsTheAgentAtItsDeadlineAndKillsItAfterTheTimeoutGrace) {

@@ -28,13 +28,17 @@ class ManagerTest : public ::testing::Test {
     auto store = Store::Open((dir_ / "agentmux.db").string(), StoreOptionsForTest());
     ASSERT_TRUE(store.ok());
     store_ = std::move(store).value();
-    ManagerOptions opts;
-    opts.drain_ms = 500;
-    manager_ = std::make_unique<SessionManager>(io_, *store_, adapters_, opts);
+    manager_ = std::make_unique<SessionManager>(io_, *store_, adapters_, ManagerOptionsForTest());
     manager_->Run();
   }
   // The store's options (a subclass opens it through the fault-injecting VFS).
   virtual StoreOptions StoreOptionsForTest() { return {}; }
+  // The manager's options (a subclass hands it a fake launcher and clock).
+  virtual ManagerOptions ManagerOptionsForTest() {
+    ManagerOptions opts;
+    opts.drain_ms = 500;
+    return opts;
+  }
 
   void TearDown() override {
     manager_.reset();

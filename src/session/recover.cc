@@ -12,8 +12,6 @@
 #include "proc/redact.h"
 #include "session/live.h"
 
-extern char** environ;
-
 namespace agentmux {
 namespace asio = boost::asio;
 
@@ -106,12 +104,7 @@ void SessionManager::Adopt(SessionRecord rec, ProcessLauncher::Reattached held) 
   live->started_mono = timers_.NowMs() - ran_ms;
   if (std::string tmp = options_.tmp_root + "/" + id; !options_.tmp_root.empty() && std::filesystem::exists(tmp))
     live->tmp_dir = tmp;
-  EnvMap env;
-  for (char** e = environ; e && *e; ++e) {
-    std::string kv = *e;
-    if (auto eq = kv.find('='); eq != std::string::npos) env[kv.substr(0, eq)] = kv.substr(eq + 1);
-  }
-  for (const auto& [k, v] : rec.env) env[k] = v;
+  EnvMap env = BuildEnv(rec, LaunchPlan{});  // as the process got it, but for its adapter's additions
   // The agent's structured output is parsed from here on; usage the CLI reports per run counts
   // from zero again (what the earlier daemon had recorded stays in the record).
   if (const Adapter* adapter = adapters_.Find(rec.tool)) live->parser = adapter->NewParser(rec, env);

@@ -2,7 +2,6 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <spdlog/spdlog.h>
-#include <sys/random.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -17,6 +16,7 @@
 #include <fstream>
 #include <map>
 
+#include "base/ids.h"
 #include "base/json_access.h"
 #include "proc/shim.h"
 #include "session/launcher.h"
@@ -24,22 +24,6 @@
 namespace agentmux {
 namespace {
 namespace asio = boost::asio;
-
-std::string RandomToken() {
-  unsigned char bytes[16];
-  size_t got = 0;
-  while (got < sizeof bytes) {
-    ssize_t n = ::getrandom(bytes + got, sizeof bytes - got, 0);
-    if (n > 0) got += static_cast<size_t>(n);
-  }
-  static const char* hex = "0123456789abcdef";
-  std::string out;
-  for (unsigned char b : bytes) {
-    out += hex[b >> 4];
-    out += hex[b & 15];
-  }
-  return out;
-}
 
 // A shim's error reply as the Error Spawn() would have returned.
 Error SpawnError(const nlohmann::json& reply) {
@@ -76,7 +60,7 @@ class ShimLauncher : public ProcessLauncher {
   Result<SpawnedProcess> Spawn(const SpawnOptions& o) override {
     std::string id = EnvEntryValue(o.env, "AGENTMUX_SESSION_ID");
     if (id.empty() || id.find('/') != std::string::npos) return Error::Internal("a shim needs the session id");
-    std::string token = RandomToken();
+    std::string token = RandomHex(16);
     {
       std::ofstream out(TokenPath(id), std::ios::trunc);
       ::chmod(TokenPath(id).c_str(), 0600);

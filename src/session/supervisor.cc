@@ -124,14 +124,7 @@ void Supervisor::Detach() {
   detached_ = true;
   kill_timer_.reset();
   drain_timer_.reset();
-  for (auto& out : outputs_) {
-    if (!out->open) continue;
-    out->open = false;
-    std::string rest = out->redactor->Flush();
-    if (!rest.empty()) hooks_.on_output(out->level, std::move(rest));
-    boost::system::error_code ignored;
-    out->fd->close(ignored);
-  }
+  for (auto& out : outputs_) Close(*out);  // flushes the redactor; MaybeDone() does nothing once detached
   stdin_.reset();
 }
 
