@@ -12,6 +12,7 @@
 #include "model/state.h"
 #include "session/manager.h"
 #include "specs/specs.h"
+#include "workflow/plans.h"
 
 namespace agentmux {
 using nlohmann::json;
@@ -35,6 +36,14 @@ void CheckFields(const Route& route, const json& body) {
       case FieldType::kInt: (void)Field<int64_t>(body, f.name); break;
       case FieldType::kStringList: (void)Field<std::vector<std::string>>(body, f.name); break;
       case FieldType::kStringMap: (void)Field<std::map<std::string, std::string>>(body, f.name); break;
+      case FieldType::kObject:
+        if (body.contains(f.name) && !body[f.name].is_null() && !body[f.name].is_object())
+          throw FieldError(std::string("field '") + f.name + "' must be an object");
+        break;
+      case FieldType::kArray:
+        if (body.contains(f.name) && !body[f.name].is_null() && !body[f.name].is_array())
+          throw FieldError(std::string("field '") + f.name + "' must be an array");
+        break;
     }
   }
 }
@@ -45,7 +54,9 @@ Result<CreateRequest> ParseCreate(const json& body) {
     req.tool = Field<std::string>(body, "tool").value_or("");
     if (auto mode = Field<std::string>(body, "mode")) {
       auto m = ParseSessionMode(*mode);
-      if (!m) return Error::InvalidArgument("bad_mode", "mode must be 'guided' or 'autonomous', not '" + *mode + "'");
+      if (!m || *m == SessionMode::kRalph)
+        return Error::InvalidArgument("bad_mode", "mode must be 'guided' or 'autonomous', not '" + *mode +
+                                                      "' (ralph: POST /api/plans, or `agentmux run --until CMD`)");
       req.mode = *m;
     }
     req.project_path = Field<std::string>(body, "project_path").value_or("");
@@ -89,7 +100,7 @@ ApiResponse Api::SessionResponse(int status, const Result<SessionRecord>& r) con
   return r.ok() ? JsonResponse(status, SessionJson(*r, manager_.adapters())) : ErrorResponse(r.error());
 }
 
-Api::Api(SessionManager& manager) : manager_(manager), started_ms_(NowMs()) {}
+Api::Api(SessionManager& manager, PlanDriver* plans) : manager_(manager), plans_(plans), started_ms_(NowMs()) {}
 
 ApiResponse Api::Handle(const ApiRequest& req) {
   try {
@@ -166,7 +177,7 @@ ApiResponse Api::Health(const ApiCall&) {
 }
 
 ApiResponse Api::ListRoutes(const ApiCall&) {
-  static const char* kTypes[] = {"string", "boolean", "integer", "string[]", "object"};
+  static const char* kTypes[] = {"string", "boolean", "integer", "string[]", "object", "object", "array"};
   json routes = json::array();
   for (const Route& r : Routes()) {
     json fields = json::object();
@@ -205,6 +216,10 @@ ApiResponse Api::ListSessions(const ApiCall& c) {
   f.tool = StrParam(c.query, "tool");
   f.spec = StrParam(c.query, "spec");
   f.project = StrParam(c.query, "project");
+  f.kind = StrParam(c.query, "kind");
+  f.parent_id = StrParam(c.query, "parent_id");
+  if (f.kind && !ParseSessionKind(*f.kind))
+    return ErrorResponse(Error::InvalidArgument("bad_kind", "unknown kind '" + *f.kind + "' (agent, plan, mapreduce)"));
   f.before_id = StrParam(c.query, "cursor");
   f.limit = static_cast<int>(std::clamp<int64_t>(IntParam(c.query, "limit").value_or(100), 1, 1000));
   if (f.status && !ParseSessionStatus(*f.status))
@@ -233,6 +248,22 @@ ApiResponse Api::CreateSession(const ApiCall& c) {
     return ErrorResponse(started.error());
   }
   return SessionResponse(201, started);
+}
+
+// POST /api/plans: a plan file's text ("source", named by "file") or its fields as JSON.
+ApiResponse Api::CreatePlan(const ApiCall& c) {
+  if (!plans_) return ErrorResponse(Error::Unavailable("no_driver", "this daemon does not run plans"));
+  auto source = Field<std::string>(c.body, "source");
+  auto def = source ? ParsePlan(*source, Field<std::string>(c.body, "file").value_or("plan")) : PlanFromJson(c.body);
+  if (!def.ok()) return ErrorResponse(def.error());
+  // A relative project in a file is relative to the file's directory, sent as project_path.
+  std::string cwd;
+  if (source) {
+    cwd = Field<std::string>(c.body, "project_path").value_or("");
+  }
+  if (!source && def->project.empty())
+    return ErrorResponse(Error::InvalidArgument("bad_project_path", "project_path is required"));
+  return SessionResponse(201, plans_->Create(*def, cwd, Field<bool>(c.body, "start").value_or(true)));
 }
 
 ApiResponse Api::GetSession(const ApiCall& c) {

@@ -21,6 +21,7 @@
 namespace agentmux {
 
 class SessionManager;
+class PlanDriver;
 
 // The Session payload (docs/api.md): the record's fields plus `transcript` — true when the
 // session's output has transcript items (GET /api/sessions/:id/transcript, the WebSocket
@@ -37,7 +38,7 @@ struct ApiRequest {
 };
 
 // JSON types a body field may be declared with.
-enum class FieldType { kString, kBool, kInt, kStringList, kStringMap };
+enum class FieldType { kString, kBool, kInt, kStringList, kStringMap, kObject, kArray };
 
 struct BodyField {
   const char* name;
@@ -67,7 +68,8 @@ struct Route {
 // `finish` (codec.h) runs off the loop.
 class Api {
  public:
-  explicit Api(SessionManager& manager);
+  // `plans` serves POST /api/plans (null: 503 no_driver).
+  explicit Api(SessionManager& manager, PlanDriver* plans = nullptr);
   ApiResponse Handle(const ApiRequest& request);
   // Every route, in docs/api.md's order.
   static const std::vector<Route>& Routes();
@@ -78,6 +80,7 @@ class Api {
   ApiResponse Tools(const ApiCall& c);
   ApiResponse Specs(const ApiCall& c);
   ApiResponse ListSessions(const ApiCall& c);
+  ApiResponse CreatePlan(const ApiCall& c);
   ApiResponse CreateSession(const ApiCall& c);
   ApiResponse GetSession(const ApiCall& c);
   ApiResponse DeleteSession(const ApiCall& c);
@@ -95,6 +98,7 @@ class Api {
   ApiResponse SessionResponse(int status, const Result<SessionRecord>& r) const;
 
   SessionManager& manager_;
+  PlanDriver* plans_ = nullptr;
   int64_t started_ms_;
 };
 

@@ -84,6 +84,8 @@ TEST_F(ApiFieldTest, AWrongTypeInAnyFieldOfAnyRouteIs400NamingTheField) {
       case FieldType::kInt: return 1.5;
       case FieldType::kStringList: return nlohmann::json::array({1});
       case FieldType::kStringMap: return nlohmann::json{{"K", 1}};
+      case FieldType::kObject: return 5;
+      case FieldType::kArray: return "x";
     }
     return nullptr;
   };

@@ -17,6 +17,7 @@
 #include "cli/doctor.h"
 #include "cli/follow.h"
 #include "cli/home.h"
+#include "cli/plan_cmd.h"
 #include "cli/print.h"
 
 namespace agentmux {
@@ -125,8 +126,20 @@ int RunCli(int argc, char** argv) {
   both("run", "run", "create and start a session; streams its output and exits with its exit code", [&](CLI::App* c) {
     AddCreateOptions(c, run_opts);
     c->add_flag("-d,--detach", run_opts.detach, "print the id and return at once");
+    c->add_option("--until", run_opts.until,
+                  "rerun in the same conversation until this command passes (Ralph mode: a one-task plan)");
+    c->add_option("--max-attempts", run_opts.max_attempts, "with --until: at most this many tries (default 3)");
   }, [&] {
     auto client = Connect(g);
+    if (!run_opts.until.empty()) {
+      json plan = Call(client, "POST", "/api/plans", RalphPlanBody(run_opts));
+      if (run_opts.detach) {
+        std::printf("%s\n", g.json_out ? plan.dump(2).c_str() : Str(plan, "id").c_str());
+        return;
+      }
+      throw CLI::RuntimeError(FollowPlan(client, plan, g.json_out));
+    }
+    if (run_opts.max_attempts > 0) Fail("--max-attempts goes with --until CMD (the check to pass)");
     json body = CreateBody(run_opts);
     body["start"] = true;
     json s = Call(client, "POST", "/api/sessions", body);
@@ -221,11 +234,15 @@ int RunCli(int argc, char** argv) {
                    r["store"].get<std::string>().c_str());
   });
 
-  both("view", "view", "show one session: status, exit, tokens, cost, conversation id", [&](CLI::App* c) {
+  both("view", "view", "show one session: status, exit, tokens, cost, conversation id (a plan: its tasks)", [&](CLI::App* c) {
     c->add_option("id", id_arg)->required();
   }, [&] {
     auto client = Connect(g);
     json s = Call(client, "GET", "/api/sessions/" + Escape(id_arg));
+    if (Str(s, "kind") == "plan") {
+      s["children"] = Call(client, "GET", "/api/sessions?parent_id=" + Escape(Str(s, "id")) + "&limit=1000")["sessions"];
+      if (!g.json_out) return PrintPlan(s, s["children"]);
+    }
     if (g.json_out) std::printf("%s\n", s.dump(2).c_str());
     else PrintSession(s);
   });
@@ -305,6 +322,8 @@ int RunCli(int argc, char** argv) {
     json s = Call(client, "GET", "/api/sessions/" + Escape(id_arg));
     throw CLI::RuntimeError(Attach(client, s));
   });
+
+  AddPlanCommands(app, g);
 
   bool repair = false;
   auto* doctor = app.add_subcommand("doctor", "check the database file; --repair backs a damaged one up and recovers it");

@@ -62,4 +62,38 @@ json CreateBody(const CreateOpts& o) {
   return body;
 }
 
+namespace {
+std::string ShellQuote(const std::string& arg) {
+  if (!arg.empty() && arg.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789@%_-+=:,./") ==
+                          std::string::npos)
+    return arg;
+  std::string out = "'";
+  for (char c : arg) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+}  // namespace
+
+json RalphPlanBody(const CreateOpts& o) {
+  json s = CreateBody(o);
+  if (!o.mode.empty() && o.mode != "autonomous") Fail("--until runs the agent headless (autonomous); drop --mode " + o.mode);
+  json task = json::object();
+  if (!o.command.empty()) {
+    std::string cmd;
+    for (const auto& a : o.command) cmd += (cmd.empty() ? "" : " ") + ShellQuote(a);
+    task["command"] = cmd;
+    task["tool"] = o.tool.empty() ? "shell" : o.tool;
+  } else if (o.prompt_opt && o.prompt_opt->count() > 0) {
+    task["prompt"] = o.prompt;
+  } else {
+    Fail("--until needs a --prompt for the agent (or a command after --)");
+  }
+  task["verify"] = o.until;
+  if (o.max_attempts > 0) task["max_attempts"] = o.max_attempts;
+  json body = {{"mode", "ralph"}, {"project_path", s["project_path"]}, {"spec_ids", s["spec_ids"]},
+               {"env", s["env"]}, {"tasks", json::array({task})}};
+  if (!o.tool.empty()) body["tool"] = o.tool;
+  if (s.contains("timeout")) body["timeout"] = s["timeout"];
+  return body;
+}
+
 }  // namespace agentmux

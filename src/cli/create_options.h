@@ -21,9 +21,14 @@ struct CreateOpts {
   std::vector<std::string> command;
   std::string timeout;
   bool detach = false;
+  std::string until;     // run only: rerun until this command passes (a one-task plan, mode ralph)
+  int max_attempts = 0;  // with --until (default 3)
 };
 
 void AddCreateOptions(CLI::App* cmd, CreateOpts& o);
 nlohmann::json CreateBody(const CreateOpts& o);
+// `run --until CMD`: the POST /api/plans body of a one-task plan in mode ralph — the session's
+// fields as its task, CMD its verify command.
+nlohmann::json RalphPlanBody(const CreateOpts& o);
 
 }  // namespace agentmux

@@ -27,6 +27,7 @@
 #include "net/server.h"
 #include "session/launcher.h"
 #include "session/manager.h"
+#include "workflow/plans.h"
 #include "store/store.h"
 
 namespace agentmux {
@@ -163,7 +164,10 @@ int RunDaemon(const Home& home, const DaemonOptions& daemon_options) {
     for (const auto& e : std::filesystem::directory_iterator(manager_options.tmp_root, ec))
       if (!manager.IsLive(e.path().filename().string())) std::filesystem::remove_all(e.path(), ec);
   }
-  Api api(manager);
+  // Plans (workflow/plans.h): parents the manager hands to their driver; settled after Recover.
+  PlanDriver plans(io, manager);
+  plans.Recover();
+  Api api(manager, &plans);
   ServerOptions server_options;
   server_options.unix_socket_path = home.socket();
   server_options.web_dir = daemon_options.web_dir;

@@ -1,16 +1,59 @@
 #include "model/session.h"
 
+#include <algorithm>
+
 #include "base/clock.h"
 
 namespace agentmux {
 
-std::string_view ToString(SessionMode m) { return m == SessionMode::kGuided ? "guided" : "autonomous"; }
+std::string_view ToString(SessionMode m) {
+  switch (m) {
+    case SessionMode::kGuided: return "guided";
+    case SessionMode::kAutonomous: return "autonomous";
+    case SessionMode::kRalph: return "ralph";
+  }
+  return "autonomous";
+}
 
 std::optional<SessionMode> ParseSessionMode(std::string_view text) {
   if (text == "guided") return SessionMode::kGuided;
   if (text == "autonomous") return SessionMode::kAutonomous;
+  if (text == "ralph") return SessionMode::kRalph;
   return std::nullopt;
 }
+
+std::string_view ToString(SessionKind k) {
+  switch (k) {
+    case SessionKind::kAgent: return "agent";
+    case SessionKind::kPlan: return "plan";
+    case SessionKind::kMapReduce: return "mapreduce";
+  }
+  return "agent";
+}
+
+std::optional<SessionKind> ParseSessionKind(std::string_view text) {
+  if (text == "agent") return SessionKind::kAgent;
+  if (text == "plan") return SessionKind::kPlan;
+  if (text == "mapreduce") return SessionKind::kMapReduce;
+  return std::nullopt;
+}
+
+namespace {
+// The public part of a plan's state (docs/api.md "Plan"); keys starting with "_" are the engine's.
+nlohmann::json PlanJson(const SessionRecord& s) {
+  nlohmann::json out = nlohmann::json::object();
+  for (const char* key : {"name", "tasks", "current", "conversation_id", "budget", "spent", "end_reason"})
+    out[key] = s.state.contains(key) ? s.state[key] : nlohmann::json(nullptr);
+  if (!out["tasks"].is_array()) out["tasks"] = nlohmann::json::array();
+  // Wall time spent so far: from the start to the end, or to now while it goes on.
+  if (s.started_at) {
+    int64_t until = s.ended_at.value_or(NowMs());
+    if (!out["spent"].is_object()) out["spent"] = nlohmann::json::object();
+    out["spent"]["time_ms"] = std::max<int64_t>(0, until - *s.started_at);
+  }
+  return out;
+}
+}  // namespace
 
 nlohmann::json ToJson(const SessionRecord& s, bool with_context) {
   using nlohmann::json;
@@ -47,6 +90,9 @@ nlohmann::json ToJson(const SessionRecord& s, bool with_context) {
       {"num_turns", opt(s.num_turns)},
       {"agent_session_id", opt(s.agent_session_id)},
       {"parent_id", opt(s.parent_id)},
+      {"kind", ToString(s.kind)},
+      {"position", opt(s.position)},
+      {"plan", s.kind == SessionKind::kPlan ? PlanJson(s) : json(nullptr)},
       {"command", s.command},
       {"env", s.env},
       {"metadata", s.metadata},

@@ -16,9 +16,17 @@
 
 namespace agentmux {
 
-enum class SessionMode { kGuided, kAutonomous };
+// guided: an interactive PTY a person can attach to; autonomous: the CLI's headless structured
+// mode; ralph: a plan of one task rerun until its verify command passes (`run --until`, seed 001).
+enum class SessionMode { kGuided, kAutonomous, kRalph };
 std::string_view ToString(SessionMode m);
 std::optional<SessionMode> ParseSessionMode(std::string_view text);
+
+// What a session is (DESIGN §8): an agent runs one process; a plan (and later a MapReduce job) is
+// a parent that runs none — its children (parent_id, position) are agent sessions.
+enum class SessionKind { kAgent, kPlan, kMapReduce };
+std::string_view ToString(SessionKind k);
+std::optional<SessionKind> ParseSessionKind(std::string_view text);
 
 struct Usage {
   int64_t input_tokens = 0;
@@ -33,6 +41,7 @@ struct Usage {
     return {SatAdd(input_tokens, o.input_tokens), SatAdd(output_tokens, o.output_tokens),
             SatAdd(cache_read_tokens, o.cache_read_tokens), SatAdd(cache_creation_tokens, o.cache_creation_tokens)};
   }
+  bool operator==(const Usage&) const = default;
   // Component-wise difference, never below zero.
   Usage operator-(const Usage& o) const {
     auto sub = [](int64_t a, int64_t b) { return a > b ? SatSub(a, b) : 0; };
@@ -63,6 +72,10 @@ struct SessionRecord {
   std::optional<int64_t> num_turns;
   std::optional<std::string> agent_session_id;  // the agent's own conversation id
   std::optional<std::string> parent_id;
+  SessionKind kind = SessionKind::kAgent;
+  std::optional<int64_t> position;  // order under the parent (a plan's task index, 0-based)
+  // A parent's progress (JSON object; {} for agent sessions). Plans: see workflow/plan.h.
+  nlohmann::json state = nlohmann::json::object();
   std::vector<std::string> command;  // argv actually run (or to be run)
   std::map<std::string, std::string> env;  // --env values kept (non-sensitive ones only)
   std::map<std::string, std::string> metadata;
@@ -76,7 +89,7 @@ struct SessionRecord {
 };
 
 // JSON shape of the API (timestamps RFC 3339 UTC; `spec_ids` always an array; `context` omitted
-// unless `with_context`).
+// unless `with_context`; `plan` is the public part of a plan's state, null for other kinds).
 nlohmann::json ToJson(const SessionRecord& s, bool with_context = false);
 
 }  // namespace agentmux

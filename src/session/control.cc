@@ -13,6 +13,9 @@ Result<SessionRecord> SessionManager::Continue(const std::string& id_or_prefix, 
                                                bool fallback_fresh) {
   auto parent = Get(id_or_prefix);
   if (!parent.ok()) return parent.error();
+  if (parent->kind != SessionKind::kAgent)
+    return Error::Conflict("illegal_transition", "continue works on agent sessions; session " + parent->id + " is a " +
+                                                     std::string(ToString(parent->kind)) + " (continue one of its tasks, or `resume` it if it was interrupted)");
   if (!IsTerminal(parent->status))
     return Error::Conflict("session_running", "session " + parent->id + " is " + std::string(ToString(parent->status)) +
                                                   "; continue its conversation once it has ended");
@@ -37,6 +40,9 @@ Result<SessionRecord> SessionManager::Continue(const std::string& id_or_prefix, 
 Result<SessionRecord> SessionManager::Retry(const std::string& id_or_prefix) {
   auto parent = Get(id_or_prefix);
   if (!parent.ok()) return parent.error();
+  if (parent->kind != SessionKind::kAgent)
+    return Error::Conflict("illegal_transition", "retry works on agent sessions; session " + parent->id + " is a " +
+                                                     std::string(ToString(parent->kind)) + " (run its file again with `agentmux plan run`, or `resume` it if it was interrupted)");
   if (parent->status != SessionStatus::kFailed && parent->status != SessionStatus::kCancelled &&
       parent->status != SessionStatus::kInterrupted && parent->status != SessionStatus::kCompleted)
     return Error::Conflict("illegal_transition", "cannot retry a " + std::string(ToString(parent->status)) +
@@ -97,6 +103,11 @@ static Error NotLiveError(const SessionRecord& rec, SessionAction action) {
 Result<SessionRecord> SessionManager::Pause(const std::string& id_or_prefix) {
   auto got = Get(id_or_prefix);
   if (!got.ok()) return got.error();
+  if (got->kind != SessionKind::kAgent) {
+    ParentDriver* driver = DriverOf(*got);
+    if (!driver) return Error::Unavailable("no_driver", "this daemon cannot drive sessions of kind " + std::string(ToString(got->kind)));
+    return driver->Pause(*got);
+  }
   auto it = live_.find(got->id);
   if (it == live_.end()) return NotLiveError(*got, SessionAction::kPause);
   Live& live = *it->second;
@@ -110,6 +121,11 @@ Result<SessionRecord> SessionManager::Pause(const std::string& id_or_prefix) {
 Result<SessionRecord> SessionManager::Resume(const std::string& id_or_prefix) {
   auto got = Get(id_or_prefix);
   if (!got.ok()) return got.error();
+  if (got->kind != SessionKind::kAgent) {
+    ParentDriver* driver = DriverOf(*got);
+    if (!driver) return Error::Unavailable("no_driver", "this daemon cannot drive sessions of kind " + std::string(ToString(got->kind)));
+    return driver->Resume(*got);
+  }
   auto it = live_.find(got->id);
   if (it == live_.end()) {
     if (got->status != SessionStatus::kInterrupted) return NotLiveError(*got, SessionAction::kResume);
@@ -142,6 +158,11 @@ Result<SessionRecord> SessionManager::Resume(const std::string& id_or_prefix) {
 Result<SessionRecord> SessionManager::Stop(const std::string& id_or_prefix, std::optional<int64_t> grace_ms) {
   auto got = Get(id_or_prefix);
   if (!got.ok()) return got.error();
+  if (got->kind != SessionKind::kAgent) {
+    ParentDriver* driver = DriverOf(*got);
+    if (!driver) return Error::Unavailable("no_driver", "this daemon cannot drive sessions of kind " + std::string(ToString(got->kind)));
+    return driver->Stop(*got, grace_ms);
+  }
   auto it = live_.find(got->id);
   if (it == live_.end()) {
     SessionRecord rec = *got;
@@ -181,12 +202,27 @@ Status SessionManager::Delete(const std::string& id_or_prefix) {
   if (live_.count(got->id) || got->status == SessionStatus::kRunning || got->status == SessionStatus::kPaused)
     return Error::Conflict("session_running", "session " + got->id + " is " + std::string(ToString(got->status)) +
                                                   "; stop it first (`agentmux stop " + got->id.substr(0, 13) + "`)");
-  std::string id = got->id;
-  Status st = store_.Write([&](StoreTxn& tx) { tx.DeleteSession(id); });
+  // A parent goes with its children (all ended, like it).
+  std::vector<std::string> ids;
+  if (got->kind != SessionKind::kAgent) {
+    for (const auto& child : Children(got->id)) {
+      if (live_.count(child.id) || !IsTerminal(child.status) && child.status != SessionStatus::kPending)
+        return Error::Conflict("session_running", "session " + child.id + " of " + got->id + " is " +
+                                                      std::string(ToString(child.status)) + "; stop the " +
+                                                      std::string(ToString(got->kind)) + " first");
+      ids.push_back(child.id);
+    }
+  }
+  ids.push_back(got->id);
+  Status st = store_.Write([&](StoreTxn& tx) {
+    for (const auto& id : ids) tx.DeleteSession(id);
+  });
   if (st.ok()) {
-    secret_env_.erase(id);
-    unredacted_.erase(id);
-    bus_.Deleted(id);
+    for (const auto& id : ids) {
+      secret_env_.erase(id);
+      unredacted_.erase(id);
+      bus_.Deleted(id);
+    }
   }
   return st;
 }
@@ -218,7 +254,7 @@ Status SessionManager::Resize(const std::string& id, unsigned short cols, unsign
 CreateRequest SessionManager::LikeParent(const SessionRecord& stored) const {
   auto unredacted = Unredact(stored);
   auto secrets = secret_env_.find(stored.id);
-  return RequestLike(unredacted.ok() ? *unredacted : stored,
+  return agentmux::RequestLike(unredacted.ok() ? *unredacted : stored,
                      secrets == secret_env_.end() ? std::map<std::string, std::string>{} : secrets->second);
 }
 

@@ -124,6 +124,7 @@ void SessionManager::DecideFinish(Live& live) {
       lost_conversation = LostConversation(*adapter, rec, said, live.stderr_tail);
       if (lost_conversation) {
         rec.error = LostConversationError(rec, *lost_conversation);
+        rec.metadata["lost_conversation"] = *lost_conversation;  // for a plan's fallback (workflow/)
         agent_error = true;
       }
     }

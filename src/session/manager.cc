@@ -118,6 +118,55 @@ void SessionManager::PublishEvents(const std::string& id, int64_t after_event_id
   for (const auto& e : store_.ReadEvents(id, after_event_id, 100)) bus_.Event(e);
 }
 
+std::vector<SessionRecord> SessionManager::Children(const std::string& parent_id) {
+  SessionFilter f;
+  f.parent_id = parent_id;
+  f.limit = 10000;
+  auto rows = List(f);
+  std::stable_sort(rows.begin(), rows.end(), [](const SessionRecord& a, const SessionRecord& b) {
+    int64_t pa = a.position.value_or(INT64_MAX), pb = b.position.value_or(INT64_MAX);
+    return pa != pb ? pa < pb : a.id < b.id;  // ids sort by creation time (UUIDv7)
+  });
+  return rows;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parents
+
+ParentDriver* SessionManager::DriverOf(const SessionRecord& rec) const {
+  auto it = drivers_.find(rec.kind);
+  return it == drivers_.end() ? nullptr : it->second;
+}
+
+Result<SessionRecord> SessionManager::Update(const std::string& id, const std::function<void(SessionRecord&)>& mutate) {
+  if (live_.count(id))
+    return Error::Conflict("session_running", "session " + id + " has a process; its record is the engine's");
+  auto rec = store_.GetSession(id);
+  if (!rec.ok()) return rec.error();
+  SessionRecord updated = *rec;
+  mutate(updated);
+  updated.id = rec->id;
+  updated.updated_at = NowMs();
+  Status st = store_.Write([&](StoreTxn& tx) { tx.UpdateSession(updated); });
+  if (!st.ok()) return st.error();
+  Notify(updated);
+  return updated;
+}
+
+Result<SessionRecord> SessionManager::TransitionParent(SessionRecord parent, SessionAction action,
+                                                       const std::string& event_type, nlohmann::json payload) {
+  return ApplyTransition(parent, action, event_type, std::move(payload));
+}
+
+Status SessionManager::RecordEvent(const std::string& id, const std::string& type, nlohmann::json payload) {
+  int64_t event_id = 0;
+  int64_t now = NowMs();
+  Status st = store_.Write([&](StoreTxn& tx) { event_id = tx.InsertEvent(id, type, payload, now); });
+  if (!st.ok()) return st;
+  PublishEvents(id, event_id - 1);
+  return OkStatus();
+}
+
 // ---------------------------------------------------------------------------------------------
 // Transitions
 
@@ -194,8 +243,13 @@ Result<SessionRecord> SessionManager::Create(CreateRequest req) {
   rec.mode = req.mode.value_or(adapter->default_mode());
   rec.command = req.command;
   rec.parent_id = req.parent_id;
+  rec.kind = req.kind;
+  rec.position = req.position;
+  rec.state = req.state.is_object() ? req.state : nlohmann::json::object();
+  for (const auto& [k, v] : req.metadata) rec.metadata[k] = v;
   // A continued conversation already holds the specs: deliver the new prompt alone.
-  rec.context = req.resume_conversation ? ComposeContext({}, rec.prompt) : ComposeContext(specs, rec.prompt);
+  if (req.context) rec.context = *req.context;
+  else rec.context = req.resume_conversation ? ComposeContext({}, rec.prompt) : ComposeContext(specs, rec.prompt);
   if (req.resume_conversation) rec.metadata["resume_conversation"] = *req.resume_conversation;
   if (req.fallback_fresh) rec.metadata["fallback"] = "fresh";
   if (req.start_requested) rec.metadata["start_requested"] = "1";
@@ -214,13 +268,16 @@ Result<SessionRecord> SessionManager::Create(CreateRequest req) {
   rec.created_at = rec.updated_at = NowMs();
 
   // Catch what would fail at start (no command for shell, no prompt for claude) now.
-  if (rec.tool == "shell" && rec.command.empty()) {
+  if (rec.kind == SessionKind::kAgent && rec.tool == "shell" && rec.command.empty()) {
     auto plan = adapter->Plan(rec, path_env());
     if (!plan.ok()) return plan.error();
   }
 
   nlohmann::json payload = {{"tool", rec.tool}, {"mode", ToString(rec.mode)}, {"spec_ids", rec.spec_ids},
                             {"has_prompt", rec.prompt.has_value()}};
+  if (rec.kind != SessionKind::kAgent) payload["kind"] = ToString(rec.kind);
+  if (rec.parent_id) payload["parent_id"] = *rec.parent_id;
+  if (rec.position) payload["position"] = *rec.position;
   if (!secret_env_[rec.id].empty()) {
     std::vector<std::string> names;
     for (const auto& [k, v] : secret_env_[rec.id]) names.push_back(k);
@@ -317,6 +374,11 @@ EnvMap SessionManager::BuildEnv(const SessionRecord& rec, const LaunchPlan& plan
 Result<SessionRecord> SessionManager::Start(const std::string& id_or_prefix) {
   auto got = Get(id_or_prefix);
   if (!got.ok()) return got.error();
+  if (got->kind != SessionKind::kAgent) {
+    ParentDriver* driver = DriverOf(*got);
+    if (!driver) return Error::Unavailable("no_driver", "this daemon cannot run sessions of kind " + std::string(ToString(got->kind)));
+    return driver->Start(*got);
+  }
   return Launch(std::move(*got), SessionAction::kStart, "started");
 }
 

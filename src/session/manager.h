@@ -40,6 +40,7 @@
 #include "model/session.h"
 #include "session/bus.h"
 #include "session/launcher.h"
+#include "session/parent.h"
 #include "session/request.h"
 #include "session/supervisor.h"
 #include "session/timers.h"
@@ -117,6 +118,28 @@ class SessionManager {
   // Deletes a session with its logs and events. Errors: session_running (stop it first).
   Status Delete(const std::string& id);
 
+  // ---- parents (DESIGN §8, parent.h) ----
+  // The driver of parents of `kind`; Start, Pause, Resume and Stop of such a session go to it.
+  // Not owned; must outlive the manager (or be unset with nullptr first).
+  void SetParentDriver(SessionKind kind, ParentDriver* driver) { drivers_[kind] = driver; }
+  // For drivers: a session with no process (a parent, a pending child) changed by `mutate`,
+  // stored and announced. Errors: session_not_found, session_running (it has a process: the
+  // manager owns its record), store_unavailable.
+  Result<SessionRecord> Update(const std::string& id, const std::function<void(SessionRecord&)>& mutate);
+  // For drivers: a parent's status change through the state machine, with its event, written in
+  // one transaction and announced (as every transition). Errors: illegal_transition,
+  // store_unavailable.
+  Result<SessionRecord> TransitionParent(SessionRecord parent, SessionAction action, const std::string& event_type,
+                                         nlohmann::json payload);
+  // Stores an event of session `id` and tells its observers. Errors: store_unavailable.
+  Status RecordEvent(const std::string& id, const std::string& type, nlohmann::json payload);
+  // The children of `parent_id` (live fields included), by position, then creation.
+  std::vector<SessionRecord> Children(const std::string& parent_id);
+
+  // A create request like `session` (tool, mode, project, specs, prompt, command, env with the
+  // sensitive values still in memory, timeout), parent_id = session.id: for a plan's next attempt.
+  CreateRequest RequestLike(const SessionRecord& session) const { return LikeParent(session); }
+
   // `id_or_prefix` → the session (live fields included). Errors: session_not_found, ambiguous_id.
   Result<SessionRecord> Get(const std::string& id_or_prefix);
   std::vector<SessionRecord> List(const SessionFilter& filter);
@@ -183,6 +206,8 @@ class SessionManager {
   ProcessLauncher& launcher_;
   Timers& timers_;
   std::map<std::string, std::unique_ptr<Live>> live_;
+  std::map<SessionKind, ParentDriver*> drivers_;
+  ParentDriver* DriverOf(const SessionRecord& rec) const;
   SessionBus bus_;
   // Sensitive --env values (names like *KEY*, *TOKEN*): never stored, kept for the daemon's life.
   std::map<std::string, std::map<std::string, std::string>> secret_env_;

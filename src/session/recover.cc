@@ -21,6 +21,8 @@ void SessionManager::Recover() {
   for (const auto& id : store_.SessionIdsWithStatus({"running", "paused"})) {
     running.insert(id);
     if (live_.count(id)) continue;
+    // Parents (plans) run no process: their driver (ParentDriver::Recover) settles them after this.
+    if (auto rec = store_.GetSession(id); rec.ok() && rec->kind != SessionKind::kAgent) continue;
     // Its shim kept the process: take it back.
     if (auto held = launcher_.Reattach(id); held.ok()) {
       if (auto rec = store_.GetSession(id); rec.ok()) {

@@ -29,6 +29,14 @@ struct CreateRequest {
   // Created to be started at once (create-and-start): recovery cancels it if a crash cut the two
   // apart (metadata start_requested).
   bool start_requested = false;
+  // Workflows (DESIGN §8): a parent's kind (it runs no process), a child's order under its parent,
+  // a parent's progress; the context to deliver instead of the composed specs + prompt; metadata
+  // keys to set (e.g. a plan task's plan_role, attempt).
+  SessionKind kind = SessionKind::kAgent;
+  std::optional<int64_t> position;
+  nlohmann::json state = nlohmann::json::object();
+  std::optional<std::string> context;
+  std::map<std::string, std::string> metadata;
 };
 
 }  // namespace agentmux

@@ -34,6 +34,14 @@ void BindOpt(Statement& st, int i, const std::optional<int>& v) {
 void BindTime(Statement& st, int i, const std::optional<int64_t>& v) {
   v ? st.bind(i, Rfc3339(*v)) : st.bind(i);
 }
+// `j` with every string value passed through the redactor (a plan's task prompts, verify commands).
+nlohmann::json RedactStrings(const nlohmann::json& j) {
+  if (j.is_string()) return RedactText(j.get<std::string>());
+  if (!j.is_structured()) return j;
+  nlohmann::json out = j;
+  for (auto& v : out) v = RedactStrings(v);
+  return out;
+}
 
 }  // namespace
 
@@ -42,7 +50,7 @@ const char* const kSessionColumns =
     "duration_ms, input_tokens, output_tokens, cache_read_tokens, cache_creation_tokens, cost_usd, "
     "num_turns, agent_session_id, parent_id, command, env, context, error, log_seq, log_bytes, created_at, "
     "updated_at, archived_at, token_count, conversation_input_tokens, conversation_output_tokens, "
-    "conversation_cache_read_tokens, conversation_cache_creation_tokens, conversation_cost_usd";
+    "conversation_cache_read_tokens, conversation_cache_creation_tokens, conversation_cost_usd, kind, position, state";
 
 namespace {
 
@@ -92,6 +100,9 @@ void BindSessionFields(Statement& st, int first, const SessionRecord& session) {
   s.usage ? st.bind(i++, s.usage->total()) : st.bind(i++);
   BindUsage(st, i, s.conversation_usage);
   s.conversation_cost_usd ? st.bind(i++, *s.conversation_cost_usd) : st.bind(i++);
+  st.bind(i++, std::string(ToString(s.kind)));
+  BindOpt(st, i++, s.position);
+  st.bind(i++, s.state.is_object() ? RedactStrings(s.state).dump() : std::string("{}"));
 }
 
 }  // namespace
@@ -141,6 +152,12 @@ SessionRecord ReadSessionRow(SideTables& side, Statement& q) {
        ccc = OptInt(q.getColumn(i++));
   if (ci || co || ccr || ccc) s.conversation_usage = Usage{ci.value_or(0), co.value_or(0), ccr.value_or(0), ccc.value_or(0)};
   if (!q.getColumn(i).isNull()) s.conversation_cost_usd = q.getColumn(i).getDouble();
+  ++i;
+  // An unknown kind (a newer daemon's) reads as an agent session: shown, never driven.
+  s.kind = ParseSessionKind(q.getColumn(i++).getString()).value_or(SessionKind::kAgent);
+  s.position = OptInt(q.getColumn(i++));
+  auto state = nlohmann::json::parse(q.getColumn(i++).getString(), nullptr, false);
+  s.state = state.is_object() ? std::move(state) : nlohmann::json::object();
 
   Statement& specs = side.specs;
   specs.reset();
@@ -156,7 +173,7 @@ SessionRecord ReadSessionRow(SideTables& side, Statement& q) {
 void SqliteTxn::InsertSession(const SessionRecord& s) {
   Database& db = db_;
   Statement st(db, std::string("INSERT INTO sessions (") + kSessionColumns +
-                       ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+                       ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
   st.bind(1, s.id);
   BindSessionFields(st, 2, s);
   st.exec();
@@ -184,9 +201,10 @@ void SqliteTxn::UpdateSession(const SessionRecord& s) {
                "cache_read_tokens=?, cache_creation_tokens=?, cost_usd=?, num_turns=?, agent_session_id=?, "
                "parent_id=?, command=?, env=?, context=?, error=?, log_seq=?, log_bytes=?, created_at=?, "
                "updated_at=?, archived_at=?, token_count=?, conversation_input_tokens=?, conversation_output_tokens=?, "
-               "conversation_cache_read_tokens=?, conversation_cache_creation_tokens=?, conversation_cost_usd=? WHERE id=?");
+               "conversation_cache_read_tokens=?, conversation_cache_creation_tokens=?, conversation_cost_usd=?, kind=?, "
+               "position=?, state=? WHERE id=?");
   BindSessionFields(st, 1, s);
-  st.bind(35, s.id);
+  st.bind(38, s.id);
   if (st.exec() != 1) throw std::runtime_error("session " + s.id + " is not in the database");
   Statement del(db, "DELETE FROM session_metadata WHERE session_id = ?");
   del.bind(1, s.id);

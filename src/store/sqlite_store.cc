@@ -225,6 +225,8 @@ std::vector<SessionRecord> SqliteStore::ListSessions(const SessionFilter& f) {
     if (f.status) sql += " AND status = ?", args.push_back(*f.status);
     if (f.tool) sql += " AND tool = ?", args.push_back(*f.tool);
     if (f.project) sql += " AND project_path = ?", args.push_back(*f.project);
+    if (f.kind) sql += " AND kind = ?", args.push_back(*f.kind);
+    if (f.parent_id) sql += " AND parent_id = ?", args.push_back(*f.parent_id);
     if (f.before_id) sql += " AND id < ?", args.push_back(*f.before_id);
     if (f.spec) {
       // "028" finds sessions stored with "028-cli-ui" and the other way round.

@@ -64,6 +64,8 @@ struct SessionFilter {
   std::optional<std::string> status;
   std::optional<std::string> tool;
   std::optional<std::string> project;  // exact project_path
+  std::optional<std::string> kind;     // agent | plan | mapreduce
+  std::optional<std::string> parent_id;  // the children of this session
   std::optional<std::string> before_id;  // cursor: ids sort by creation time (UUIDv7)
   int limit = 100;
 };
