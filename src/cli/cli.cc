@@ -90,7 +90,7 @@ int RunCli(int argc, char** argv) {
   int64_t grace_s = -1;
   bool raw = false, follow = false;
   int64_t tail = -1;
-  std::string f_spec, f_status, f_tool, f_project;
+  std::string f_spec, f_status, f_tool, f_project, f_kind, f_parent;
   int64_t f_limit = 100;
 
   // Each command is registered under `session` and at the top level (short forms).
@@ -212,6 +212,8 @@ int RunCli(int argc, char** argv) {
     c->add_option("--status", f_status, "only sessions with this status");
     c->add_option("--tool", f_tool, "only sessions of this tool");
     c->add_option("--project", f_project, "only sessions of this project path");
+    c->add_option("--kind", f_kind, "only sessions of this kind (agent, plan)");
+    c->add_option("--parent", f_parent, "only the tasks of this plan (or what continues this session)");
     c->add_option("--limit,-n", f_limit, "at most this many (default 100)");
   }, [&] {
     auto client = Connect(g);
@@ -219,6 +221,11 @@ int RunCli(int argc, char** argv) {
     if (!f_spec.empty()) q += "&spec=" + Escape(f_spec);
     if (!f_status.empty()) q += "&status=" + Escape(f_status);
     if (!f_tool.empty()) q += "&tool=" + Escape(f_tool);
+    if (!f_kind.empty()) q += "&kind=" + Escape(f_kind);
+    if (!f_parent.empty()) {
+      json parent = Call(client, "GET", "/api/sessions/" + Escape(f_parent));  // a prefix → the id
+      q += "&parent_id=" + Escape(Str(parent, "id"));
+    }
     if (!f_project.empty()) {
       std::error_code ec;
       auto canon = std::filesystem::canonical(f_project, ec);

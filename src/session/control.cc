@@ -137,7 +137,7 @@ Result<SessionRecord> SessionManager::Resume(const std::string& id_or_prefix) {
                                  got->id.substr(0, 13) + "`");
     SessionRecord rec = std::move(*got);
     rec.metadata["resume_conversation"] = *rec.agent_session_id;
-    rec.context = kResumeInterruptedContext;
+    rec.context = ResumeInterruptedContext(rec.prompt);
     rec.error.reset();
     rec.ended_at.reset();
     rec.exit_code.reset();

@@ -23,6 +23,13 @@ CreateRequest RequestLike(const SessionRecord& parent, const std::map<std::strin
   return req;
 }
 
+std::string ResumeInterruptedContext(const std::optional<std::string>& prompt) {
+  std::string out = "Your previous run was interrupted before it finished.";
+  if (prompt && !prompt->empty()) out += " You had been asked:\n\n" + *prompt + "\n\n";
+  else out += " ";
+  return out + "Continue the task where you left off.\n";
+}
+
 std::optional<std::string> LostConversation(const Adapter& adapter, const SessionRecord& s,
                                             const std::string& agent_error, const std::string& stderr_tail) {
   if (!s.metadata.count("resume_conversation")) return std::nullopt;

@@ -18,9 +18,9 @@ namespace agentmux {
 // a shell session, env plus the sensitive values still in memory, timeout), parent_id = parent.id.
 CreateRequest RequestLike(const SessionRecord& parent, const std::map<std::string, std::string>& secret_env);
 
-// What an interrupted session is told when its conversation is resumed.
-inline constexpr const char* kResumeInterruptedContext =
-    "Your previous run was interrupted before it finished. Continue the task where you left off.\n";
+// What an interrupted session is told when its conversation is resumed: that it was interrupted,
+// and what it was asked (`prompt`, when it had one) — a CLI killed mid-turn may not have kept it.
+std::string ResumeInterruptedContext(const std::optional<std::string>& prompt);
 
 // When `session` resumed a conversation (metadata resume_conversation) and failed because the
 // agent does not know it (Adapter::ConversationNotFound), the agent's words; else nullopt.

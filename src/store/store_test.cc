@@ -344,5 +344,72 @@ TEST_F(StoreTest, CorruptFileIsAnErrorNotACrash) {
   EXPECT_FALSE(s.ok());
 }
 
+
+// Issue 14: a database made before the workflows migration (schema 2) opens with its sessions,
+// logs and events as they were; its sessions read as agent sessions.
+TEST_F(StoreTest, ASchema2DatabaseOpensWithItsSessionsIntact) {
+  {
+    SQLite::Database db(path_, SQLite::OPEN_READWRITE | SQLite::OPEN_CREATE);
+    db.exec(MigrationSql(1));
+    db.exec(MigrationSql(2));
+    db.exec("PRAGMA user_version = 2");
+    db.exec(
+        "INSERT INTO sessions (id, project_path, prompt, tool, mode, status, exit_code, agent_session_id, parent_id, "
+        "input_tokens, output_tokens, cache_read_tokens, cache_creation_tokens, cost_usd, log_seq, log_bytes, "
+        "created_at, updated_at) VALUES ('01a00000-0000-7000-8000-000000000001', '/p', 'fix it', 'claude', "
+        "'autonomous', 'completed', 0, 'conv-1', NULL, 10, 20, 0, 0, 0.5, 1, 6, '2026-11-01T10:00:00.000Z', "
+        "'2026-11-01T10:01:00.000Z')");
+    db.exec("INSERT INTO session_logs (session_id, seq, offset, ts, level, data, line_count) VALUES "
+            "('01a00000-0000-7000-8000-000000000001', 1, 0, 1, 'stdout', CAST('hello\n' AS BLOB), 1)");
+    db.exec("INSERT INTO session_events (session_id, event_type, data, timestamp) VALUES "
+            "('01a00000-0000-7000-8000-000000000001', 'completed', '{}', '2026-11-01T10:01:00.000Z')");
+    db.exec("INSERT INTO session_specs (session_id, spec_id, position) VALUES "
+            "('01a00000-0000-7000-8000-000000000001', '012-login', 0)");
+  }
+  auto store = Open();
+  ASSERT_TRUE(store);
+  EXPECT_EQ(store->schema_version(), LatestSchemaVersion());
+  auto s = store->GetSession("01a00000-0000-7000-8000-000000000001");
+  ASSERT_TRUE(s.ok());
+  EXPECT_EQ(s->kind, SessionKind::kAgent);
+  EXPECT_FALSE(s->position.has_value());
+  EXPECT_TRUE(s->state.is_object() && s->state.empty());
+  EXPECT_EQ(s->prompt, "fix it");
+  EXPECT_EQ(s->status, SessionStatus::kCompleted);
+  EXPECT_EQ(s->agent_session_id, "conv-1");
+  EXPECT_EQ(s->usage->total(), 30);
+  EXPECT_EQ(s->spec_ids, std::vector<std::string>{"012-login"});
+  auto logs = store->ReadLogs(s->id, 0, 10, 1 << 20);
+  ASSERT_EQ(logs.size(), 1u);
+  EXPECT_EQ(logs[0]->data, "hello\n");
+  auto events = store->ReadEvents(s->id, 0, 10);
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].type, "completed");
+  // And the new columns are written and read back.
+  SessionRecord plan = *s;
+  plan.id = "01a00000-0000-7000-8000-000000000002";
+  plan.kind = SessionKind::kPlan;
+  plan.state = {{"name", "p"}, {"current", 1}};
+  SessionRecord child = *s;
+  child.id = "01a00000-0000-7000-8000-000000000003";
+  child.parent_id = plan.id;
+  child.position = 2;
+  ASSERT_TRUE(store->Write([&](StoreTxn& tx) {
+    tx.InsertSession(plan);
+    tx.InsertSession(child);
+  }).ok());
+  auto p = store->GetSession(plan.id);
+  EXPECT_EQ(p->kind, SessionKind::kPlan);
+  EXPECT_EQ(p->state["current"], 1);
+  SessionFilter f;
+  f.parent_id = plan.id;
+  auto kids = store->ListSessions(f);
+  ASSERT_EQ(kids.size(), 1u);
+  EXPECT_EQ(kids[0].position, 2);
+  f = {};
+  f.kind = "plan";
+  EXPECT_EQ(store->ListSessions(f).size(), 1u);
+}
+
 }  // namespace
 }  // namespace agentmux
