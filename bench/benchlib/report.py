@@ -73,7 +73,28 @@ def _targets(r):
         v = mem["agentmux"]["slope_mb_per_min"]
         out.append(("flat RSS over %d s (|slope| < 0.1 MB/min)" % M["memory"]["seconds"], f(v, "%+.3f MB/min"),
                     abs(v) < 0.1))
+    pl = M.get("plans", {})
+    if "overhead_ms_p50" in pl:
+        out.append(("plan: every run completed", "yes" if pl["all_completed"] else "NO", pl["all_completed"]))
     return out
+
+
+def plans_section(M):
+    pl = M.get("plans")
+    if not pl or "systems" not in pl:
+        return []
+    L = ["", "## 6. Plans: time between tasks", "",
+         "%d shell tasks per plan, %d repetitions; each task appends a timestamp when it starts and ends, so the gap "
+         "is the time from one task's end to the next task's start (the same commands run by a bash script "
+         "are the reference)." % (pl["tasks"], pl["reps"]), "",
+         "| system | gap p50 ms | gap p90 ms | gap max ms | wall s |", "|---|---|---|---|---|"]
+    for s, v in pl["systems"].items():
+        L.append("| %s | %s | %s | %s | %s |" % (s, f(v["gap_ms_p50"], "%.2f"), f(v["gap_ms_p90"], "%.2f"),
+                                                f(v["gap_ms_max"], "%.2f"), mm(v["wall_s"], "%.2f")))
+    L += ["", "agentmux adds %.2f ms per task (p50 gap minus the script's). Plan state written per task: %.1f writes of "
+          "the plan's row (its state JSON is %d bytes) and %.1f events." % (
+              pl["overhead_ms_p50"], pl["plan_writes_per_task"], pl["state_bytes"], pl["plan_events_per_task"])]
+    return L
 
 
 def table(r):
@@ -190,6 +211,7 @@ def markdown(r):
         a = mem["systems"]["agentmux"]
         L += ["", "agentmux clients that got every byte once and in order: %d of %d (resyncs: %d)." % (
             a.get("clients_complete", 0), mem["clients"], a.get("client_resyncs", 0))]
+    L += plans_section(M)
     errs = [(k, v["error"]) for k, v in M.items() if "error" in v]
     if errs:
         L += ["", "## Errors", ""] + ["- %s: %s" % e for e in errs]

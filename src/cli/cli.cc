@@ -264,6 +264,10 @@ int RunCli(int argc, char** argv) {
        [&] {
          auto client = Connect(g);
          json s = Call(client, "GET", "/api/sessions/" + Escape(id_arg));
+         if (Str(s, "kind") == "plan") {  // its tasks' output, in order
+           if (follow) throw CLI::RuntimeError(FollowPlan(client, s, false, false));
+           return PrintPlanLogs(client, s, raw);
+         }
          LogPrinter printer(WantsTranscript(s, raw));
          int64_t last = PrintStoredLogs(client, s, tail >= 0 ? std::optional(tail) : std::nullopt, printer);
          if (follow) {
@@ -327,6 +331,7 @@ int RunCli(int argc, char** argv) {
   }, [&] {
     auto client = Connect(g);
     json s = Call(client, "GET", "/api/sessions/" + Escape(id_arg));
+    if (Str(s, "kind") == "plan") s = RunningTask(client, s);  // a plan's terminal is its running task's
     throw CLI::RuntimeError(Attach(client, s));
   });
 

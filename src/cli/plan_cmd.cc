@@ -124,13 +124,13 @@ std::string Header(const json& plan, const json& child) {
 
 }  // namespace
 
-int FollowPlan(DaemonClient& client, const json& plan0, bool json_out) {
+int FollowPlan(DaemonClient& client, const json& plan0, bool json_out, bool started) {
   std::string id = Str(plan0, "id");
   bool tty = isatty(STDERR_FILENO);
-  if (tty)
+  if (tty && started)
     std::fprintf(stderr, "agentmux: plan %s (%s, %zu tasks) started\n", ShortId(id).c_str(),
                  plan0["plan"].value("name", std::string("plan")).c_str(), plan0["plan"]["tasks"].size());
-  InstallForegroundInterrupt(client, id);  // Ctrl-C stops the plan (its running task first)
+  if (started) InstallForegroundInterrupt(client, id);  // Ctrl-C stops the plan (its running task first)
   std::set<std::string> seen;
   json plan = plan0;
   // When the plan writes to a pipe, its task outputs are separated by headers all the same.
@@ -179,6 +179,23 @@ int FollowPlan(DaemonClient& client, const json& plan0, bool json_out) {
   if (status == "cancelled") return 130;
   if (status == "interrupted") return kExitUnreachable;
   return kExitError;
+}
+
+void PrintPlanLogs(DaemonClient& client, const json& plan, bool raw) {
+  for (const auto& child : Children(client, Str(plan, "id"))) {
+    if (Str(child, "status") == "pending") continue;
+    std::printf("── %s ── %s\n", Header(plan, child).c_str(), ShortId(Str(child, "id")).c_str());
+    std::fflush(stdout);
+    LogPrinter printer(WantsTranscript(child, raw));
+    PrintStoredLogs(client, child, std::nullopt, printer);
+    printer.Finish();
+  }
+}
+
+json RunningTask(DaemonClient& client, const json& plan) {
+  for (const auto& child : Children(client, Str(plan, "id")))
+    if (Str(child, "status") == "running" || Str(child, "status") == "paused") return child;
+  Fail("plan " + ShortId(Str(plan, "id")) + " has no running task (it is " + Str(plan, "status") + ")");
 }
 
 void AddPlanCommands(CLI::App& app, Globals& g) {

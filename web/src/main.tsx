@@ -2,6 +2,7 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import '@xterm/xterm/css/xterm.css';
 import './ui/styles.css';
+import './ui/plan.css';
 import { takeTokenFromUrl } from './api/auth';
 import { App, NoToken } from './ui/App';
 import { applyThemeChoice } from './ui/theme';

@@ -15,6 +15,7 @@ import {
 } from './model';
 import type {
   ContinueRequest,
+  CreatePlanRequest,
   CreateSessionRequest,
   EventsPage,
   LogsPage,
@@ -42,6 +43,9 @@ export interface SessionFilter {
   tool?: string;
   spec?: string;
   project?: string;
+  kind?: 'agent' | 'plan' | '';
+  /** A plan's tasks, or what continues a session. */
+  parentId?: string;
   limit?: number;
   cursor?: string | null;
 }
@@ -114,6 +118,8 @@ export class Api {
     if (f.tool) q.set('tool', f.tool);
     if (f.spec) q.set('spec', f.spec);
     if (f.project) q.set('project', f.project);
+    if (f.kind) q.set('kind', f.kind);
+    if (f.parentId) q.set('parent_id', f.parentId);
     if (f.limit) q.set('limit', String(f.limit));
     if (f.cursor) q.set('cursor', f.cursor);
     const qs = q.toString();
@@ -130,6 +136,11 @@ export class Api {
 
   async create(req: CreateSessionRequest): Promise<Session> {
     return sessionFromWire(await this.request<WireSession>('POST', '/api/sessions', req));
+  }
+
+  /** A plan: its session (kind plan), started unless `start` is false. 422 invalid_plan says what is wrong. */
+  async createPlan(req: CreatePlanRequest): Promise<Session> {
+    return sessionFromWire(await this.request<WireSession>('POST', '/api/plans', req));
   }
 
   private async act(id: string, action: string, body: unknown = {}): Promise<Session> {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { wireSession } from '../test/fakes';
+import { wirePlan, wireSession } from '../test/fakes';
 import { chunkFromWire, isStructured, itemFromWire, ptySize, sessionFromWire } from './model';
 
 describe('Session mapping', () => {
@@ -31,6 +31,20 @@ describe('Session mapping', () => {
     expect(many.specId).toBe('320');
     expect(JSON.parse(JSON.stringify(many))).not.toHaveProperty('specId');
     expect(Object.keys(many)).not.toContain('specId');
+  });
+
+  it('maps kind, position and a plan', () => {
+    const agent = sessionFromWire(wireSession());
+    expect([agent.kind, agent.position, agent.plan]).toEqual(['agent', null, null]);
+    const plan = sessionFromWire(
+      wireSession({ kind: 'plan', plan: wirePlan({ budget: { tokens: 100, cost_usd: null, time_ms: 7200000 }, end_reason: 'budget' }) }),
+    );
+    expect(plan.kind).toBe('plan');
+    expect(plan.plan?.tasks[1]).toEqual({ prompt: 'two', spec: null, command: null, tool: null, verify: 'npm test', maxAttempts: 3 });
+    expect(plan.plan?.budget).toEqual({ tokens: 100, costUsd: null, timeMs: 7200000 });
+    expect(plan.plan?.spent).toEqual({ tokens: 10, costUsd: 0.01, timeMs: 1000 });
+    expect([plan.plan?.current, plan.plan?.conversationId, plan.plan?.endReason]).toEqual([1, 'conv-1', 'budget']);
+    expect(sessionFromWire(wireSession({ parent_id: 'p', position: 2 })).position).toBe(2);
   });
 
   it('keeps prompt null when absent', () => {

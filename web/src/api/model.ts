@@ -4,10 +4,14 @@
 import { decodeBase64 } from '../data/base64';
 import type {
   LogLevel,
+  PlanEndReason,
+  SessionKind,
   SessionMode,
   SessionStatus,
   WireChunk,
   WireEvent,
+  WirePlan,
+  WirePlanAmounts,
   WireSession,
   WireSpec,
   WireTool,
@@ -15,7 +19,7 @@ import type {
   WireTranscriptUpdate,
 } from './wire';
 
-export type { LogLevel, SessionMode, SessionStatus } from './wire';
+export type { LogLevel, PlanEndReason, SessionKind, SessionMode, SessionStatus } from './wire';
 
 export interface Session {
   id: string;
@@ -43,7 +47,14 @@ export interface Session {
   conversation: Usage | null;
   numTurns: number | null;
   agentSessionId: string | null;
+  /** The session this one continues or retries, or the plan it is a task of. */
   parentId: string | null;
+  /** 'agent', or 'plan': a parent whose tasks are agent sessions (docs/api.md "Plan"). */
+  kind: SessionKind;
+  /** Its task's index under its plan (0-based), or null. */
+  position: number | null;
+  /** A plan session's plan; null for agent sessions. */
+  plan: Plan | null;
   command: string[];
   env: Record<string, string>;
   metadata: Record<string, string>;
@@ -56,6 +67,33 @@ export interface Session {
   /** The daemon serves its transcript items (an autonomous session of an agent CLI). */
   transcript: boolean;
   context?: string | null;
+}
+
+export interface PlanTask {
+  prompt: string | null;
+  spec: string | null;
+  command: string | null;
+  tool: string | null;
+  verify: string | null;
+  maxAttempts: number | null;
+}
+
+/** A budget's limits (null = no limit), or what was spent. */
+export interface PlanAmounts {
+  tokens: number | null;
+  costUsd: number | null;
+  timeMs: number | null;
+}
+
+export interface Plan {
+  name: string;
+  tasks: PlanTask[];
+  /** The index of the task being worked on; null before the start and after the end. */
+  current: number | null;
+  conversationId: string | null;
+  budget: PlanAmounts | null;
+  spent: PlanAmounts | null;
+  endReason: PlanEndReason | null;
 }
 
 export interface Usage {
@@ -190,6 +228,9 @@ export function sessionFromWire(w: WireSession & { spec_id?: string | null }): S
     numTurns: w.num_turns ?? null,
     agentSessionId: w.agent_session_id ?? null,
     parentId: w.parent_id ?? null,
+    kind: w.kind === 'plan' ? 'plan' : 'agent',
+    position: typeof w.position === 'number' ? w.position : null,
+    plan: w.plan ? planFromWire(w.plan) : null,
     command: arr(w.command),
     env: obj(w.env),
     metadata: obj(w.metadata),
@@ -203,6 +244,28 @@ export function sessionFromWire(w: WireSession & { spec_id?: string | null }): S
   };
   if (w.context !== undefined) s.context = w.context;
   return withSpecIdAlias(s);
+}
+
+const amounts = (a: WirePlanAmounts | null | undefined): PlanAmounts | null =>
+  a ? { tokens: a.tokens ?? null, costUsd: a.cost_usd ?? null, timeMs: a.time_ms ?? null } : null;
+
+export function planFromWire(w: WirePlan): Plan {
+  return {
+    name: w.name ?? '',
+    tasks: arr(w.tasks).map((t) => ({
+      prompt: t.prompt ?? null,
+      spec: t.spec ?? null,
+      command: t.command ?? null,
+      tool: t.tool ?? null,
+      verify: t.verify ?? null,
+      maxAttempts: t.max_attempts ?? null,
+    })),
+    current: typeof w.current === 'number' ? w.current : null,
+    conversationId: w.conversation_id ?? null,
+    budget: amounts(w.budget),
+    spent: amounts(w.spent),
+    endReason: w.end_reason ?? null,
+  };
 }
 
 export function chunkFromWire(w: WireChunk): Chunk {

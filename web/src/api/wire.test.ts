@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { CREATE_SESSION_FIELDS, SESSION_STATUSES, WIRE_USAGE_FIELDS, WIRE_CHUNK_FIELDS, WIRE_EVENT_FIELDS, WIRE_HEALTH_FIELDS, WIRE_ITEM_USAGE_FIELDS, WIRE_SESSION_FIELDS, WIRE_SPEC_FIELDS, WIRE_TOOL_FIELDS, WIRE_TRANSCRIPT_FIELDS } from './wire';
+import { CREATE_PLAN_BUDGET_FIELDS, CREATE_PLAN_FIELDS, CREATE_PLAN_TASK_FIELDS, CREATE_SESSION_FIELDS, WIRE_PLAN_AMOUNTS_FIELDS, WIRE_PLAN_FIELDS, WIRE_PLAN_TASK_FIELDS, SESSION_STATUSES, WIRE_USAGE_FIELDS, WIRE_CHUNK_FIELDS, WIRE_EVENT_FIELDS, WIRE_HEALTH_FIELDS, WIRE_ITEM_USAGE_FIELDS, WIRE_SESSION_FIELDS, WIRE_SPEC_FIELDS, WIRE_TOOL_FIELDS, WIRE_TRANSCRIPT_FIELDS } from './wire';
 
 const doc = readFileSync(fileURLToPath(new URL('../../../docs/api.md', import.meta.url)), 'utf8');
 
@@ -50,6 +50,48 @@ describe('wire types match docs/api.md', () => {
     expect([...new Set(keys)].sort()).toEqual([...CREATE_SESSION_FIELDS].sort());
   });
 
+  it('CreatePlan', () => {
+    const json = /```json\n([\s\S]*?)```/.exec(section('CreatePlan'))![1]!;
+    const lines = json.split('\n');
+    const keysOf = (text: string) => [...text.matchAll(/"(\w+)":/g)].map((m) => m[1]!).filter((k) => k !== k.toUpperCase());
+    // Top-level keys start a line two spaces in; the budget's and the tasks' are inside their braces.
+    const top = lines.map((l) => /^  "(\w+)":/.exec(l)?.[1]).filter((k): k is string => !!k);
+    expect([...new Set(top)].sort()).toEqual([...CREATE_PLAN_FIELDS].sort());
+    const budget = lines.find((l) => l.startsWith('  "budget"'))!;
+    expect(budget).toContain('"time_ms" also accepted');
+    expect([...keysOf(budget).filter((k) => k !== 'budget'), 'time_ms'].sort()).toEqual([...CREATE_PLAN_BUDGET_FIELDS].sort());
+    const tasks = lines.filter((l) => /^\s{4}\{/.test(l)).join('\n');
+    expect([...new Set(keysOf(tasks))].sort()).toEqual(['command', 'max_attempts', 'prompt', 'spec', 'tool', 'verify']);
+    for (const k of keysOf(tasks)) expect(CREATE_PLAN_TASK_FIELDS).toContain(k);
+  });
+
+  it('Plan', () => {
+    const body = section('Plan').replace(/\n/g, ' ');
+    const plan = /`plan`: `\{([^}]+)\}`/.exec(body);
+    expect(plan).not.toBeNull();
+    expect(names(plan![1]!.replace(/: \[\w+\]/g, ''))).toEqual([...WIRE_PLAN_FIELDS]);
+    const task = /`PlanTask` is `\{([^}]+)\}`/.exec(body);
+    expect(names(task![1]!)).toEqual([...WIRE_PLAN_TASK_FIELDS]);
+    const budget = /`budget` `\{([^}]+)\}`/.exec(body);
+    expect(names(budget![1]!)).toEqual([...WIRE_PLAN_AMOUNTS_FIELDS]);
+    const spent = /`spent` `\{([^}]+)\}`/.exec(body);
+    expect(names(spent![1]!)).toEqual([...WIRE_PLAN_AMOUNTS_FIELDS]);
+    for (const r of ['completed', 'task_failed', 'verify_failed', 'budget', 'stopped']) expect(body).toMatch(new RegExp('`end_reason` null or one of [^.]*`' + r + '`'));
+    // The plan's events the plan page reads.
+    for (const e of [
+      'task_started {task, attempt, session_id, role}',
+      'task_completed {task, session_id, attempts}',
+      'verify_passed {task, attempt, session_id}',
+      'verify_failed {task, attempt, exit_code, output, session_id, will_retry}',
+      'budget_exceeded {what, limit, spent}',
+    ])
+      expect(body).toContain(e);
+    expect(body).toContain('`metadata.plan_role` `task`');
+    expect(body).toContain('`metadata.attempt` 1, 2, …');
+    expect(body).toContain('(`metadata.plan_role` `verify`)');
+    expect(section('Session')).toMatch(/`kind` is `agent` [^.]*or `plan`/);
+  });
+
   it('conversation usage', () => {
     const m = /`conversation` \(`\{([^}]+)\}`/.exec(doc.replace(/\n/g, ' '));
     expect(m).not.toBeNull();
@@ -63,6 +105,7 @@ describe('wire types match docs/api.md', () => {
       'GET /api/specs?project=PATH',
       'GET /api/sessions',
       'POST /api/sessions',
+      'POST /api/plans',
       'GET /api/sessions/:id',
       'POST /api/sessions/:id/start',
       'POST /api/sessions/:id/pause',
@@ -76,6 +119,8 @@ describe('wire types match docs/api.md', () => {
     ])
       route(r);
     expect(route('POST /api/sessions/:id/continue')).toContain('"fallback": "fresh"');
+    expect(route('GET /api/sessions')).toContain('`kind` (`agent`, `plan`), `parent_id`');
+    expect(route('POST /api/plans')).toContain('**422** `invalid_plan`');
   });
 
   it('tools, specs, events, health', () => {

@@ -15,7 +15,8 @@ export const SESSION_STATUSES = [
 ] as const;
 export type SessionStatus = (typeof SESSION_STATUSES)[number];
 
-export type SessionMode = 'autonomous' | 'guided' | (string & {});
+export type SessionMode = 'autonomous' | 'guided' | 'ralph' | (string & {});
+export type SessionKind = 'agent' | 'plan';
 export type LogLevel = 'pty' | 'stdout' | 'stderr';
 
 export interface WireSession {
@@ -42,7 +43,14 @@ export interface WireSession {
   conversation: WireUsage | null;
   num_turns: number | null;
   agent_session_id: string | null;
+  /** The session this one continues or retries, or the plan it is a task of. */
   parent_id: string | null;
+  /** 'agent' (a process of its own) or 'plan' (a parent of ordered tasks, docs/api.md "Plan"). */
+  kind: SessionKind;
+  /** Its task's index under its plan (0-based), or null. */
+  position: number | null;
+  /** Null for agent sessions. */
+  plan: WirePlan | null;
   command: string[];
   env: Record<string, string>;
   metadata: Record<string, string>;
@@ -75,6 +83,75 @@ export const WIRE_USAGE_FIELDS = [
   'cost_usd',
 ] as const;
 
+/** One task of a plan, as the plan was given (docs/api.md "Plan"). */
+export interface WirePlanTask {
+  prompt: string | null;
+  spec: string | null;
+  command: string | null;
+  tool: string | null;
+  verify: string | null;
+  max_attempts: number | null;
+}
+export const WIRE_PLAN_TASK_FIELDS = ['prompt', 'spec', 'command', 'tool', 'verify', 'max_attempts'] as const;
+
+/** A budget's limits (null = no limit), or what was spent. */
+export interface WirePlanAmounts {
+  tokens: number | null;
+  cost_usd: number | null;
+  time_ms: number | null;
+}
+export const WIRE_PLAN_AMOUNTS_FIELDS = ['tokens', 'cost_usd', 'time_ms'] as const;
+
+export type PlanEndReason = 'completed' | 'task_failed' | 'verify_failed' | 'budget' | 'stopped' | (string & {});
+
+/** A plan session's `plan`. */
+export interface WirePlan {
+  name: string;
+  tasks: WirePlanTask[];
+  /** The index of the task being worked on; null before the start and after the end. */
+  current: number | null;
+  conversation_id: string | null;
+  budget: WirePlanAmounts | null;
+  spent: WirePlanAmounts | null;
+  end_reason: PlanEndReason | null;
+}
+export const WIRE_PLAN_FIELDS = ['name', 'tasks', 'current', 'conversation_id', 'budget', 'spent', 'end_reason'] as const;
+
+/** POST /api/plans (docs/api.md "CreatePlan"). */
+export interface CreatePlanTask {
+  prompt?: string;
+  spec?: string;
+  command?: string;
+  tool?: string;
+  verify?: string;
+  max_attempts?: number;
+}
+export interface CreatePlanBudget {
+  tokens?: number;
+  cost_usd?: number;
+  /** "2h", "90m", … */
+  time?: string;
+  time_ms?: number;
+}
+export interface CreatePlanRequest {
+  name?: string;
+  tool?: string;
+  project_path?: string;
+  spec_ids?: string[];
+  budget?: CreatePlanBudget;
+  tasks?: CreatePlanTask[];
+  env?: Record<string, string>;
+  /** Per task attempt. */
+  timeout?: string;
+  /** Instead of the fields above: a plan file's YAML or JSON text, and its name for errors. */
+  source?: string;
+  file?: string;
+  start?: boolean;
+}
+export const CREATE_PLAN_FIELDS = ['name', 'tool', 'project_path', 'spec_ids', 'budget', 'tasks', 'env', 'timeout', 'source', 'file', 'start'] as const;
+export const CREATE_PLAN_TASK_FIELDS = ['prompt', 'spec', 'command', 'tool', 'verify', 'max_attempts'] as const;
+export const CREATE_PLAN_BUDGET_FIELDS = ['tokens', 'cost_usd', 'time', 'time_ms'] as const;
+
 export const WIRE_SESSION_FIELDS = [
   'id',
   'project_path',
@@ -99,6 +176,9 @@ export const WIRE_SESSION_FIELDS = [
   'num_turns',
   'agent_session_id',
   'parent_id',
+  'kind',
+  'position',
+  'plan',
   'command',
   'env',
   'metadata',
@@ -335,7 +415,13 @@ const proofs: [
   SameKeys<keyof WireEvent, (typeof WIRE_EVENT_FIELDS)[number]>,
   SameKeys<keyof WireHealth, (typeof WIRE_HEALTH_FIELDS)[number]>,
   SameKeys<keyof WireItemUsage, (typeof WIRE_ITEM_USAGE_FIELDS)[number]>,
-] = [true, true, true, true, true, true, true, true, true];
+  SameKeys<keyof WirePlan, (typeof WIRE_PLAN_FIELDS)[number]>,
+  SameKeys<keyof WirePlanTask, (typeof WIRE_PLAN_TASK_FIELDS)[number]>,
+  SameKeys<keyof WirePlanAmounts, (typeof WIRE_PLAN_AMOUNTS_FIELDS)[number]>,
+  SameKeys<keyof CreatePlanRequest, (typeof CREATE_PLAN_FIELDS)[number]>,
+  SameKeys<keyof CreatePlanTask, (typeof CREATE_PLAN_TASK_FIELDS)[number]>,
+  SameKeys<keyof CreatePlanBudget, (typeof CREATE_PLAN_BUDGET_FIELDS)[number]>,
+] = [true, true, true, true, true, true, true, true, true, true, true, true, true, true, true];
 void proofs;
 type ItemKind = WireTranscriptItem['kind'];
 const itemProofs: {

@@ -97,4 +97,19 @@ describe('addEvents', () => {
     expect(LIVE_ONLY_EVENTS.has('store_unavailable')).toBe(true);
     expect(LIVE_ONLY_EVENTS.has('store_stalled')).toBe(false);
   });
+
+  it('words a plan’s events: task and attempt, the verify result, the budget passed', () => {
+    const d = (eventType: string, data: Record<string, unknown>) => describeEvent({ eventType, data });
+    expect(d('task_started', { task: 2, attempt: 1, session_id: 's', role: 'verify' })).toMatchObject({ title: 'verify started', detail: 'task 2, attempt 1', rest: { session_id: 's' } });
+    expect(d('task_started', { task: 1, attempt: 1, session_id: 's', role: 'task' }).title).toBe('task started');
+    expect(d('task_completed', { task: 2, session_id: 's', attempts: 2 }).detail).toBe('task 2 · 2 attempts');
+    expect(d('verify_failed', { task: 2, attempt: 1, exit_code: 1, output: 'not yet', session_id: 's', will_retry: true })).toMatchObject({
+      detail: 'task 2, attempt 1 · exit 1 · tried again',
+      isError: false,
+      rest: { output: 'not yet', session_id: 's' },
+    });
+    expect(d('verify_failed', { task: 2, attempt: 3, exit_code: 2, output: '', session_id: 's', will_retry: false }).isError).toBe(true);
+    expect(d('budget_exceeded', { what: 'cost_usd', limit: 5, spent: 5.2 })).toMatchObject({ detail: 'cost: $5.20 spent of $5.00', isError: true });
+    expect(d('budget_exceeded', { what: 'time', limit: 7200000, spent: 7201000 }).detail).toBe('time: 2h 00m spent of 2h 00m');
+  });
 });

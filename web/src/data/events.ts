@@ -3,7 +3,8 @@
 // types": turn_started {}, turn_finished {is_error}, tool_use {tool, input}, error {message}) read
 // as one line, e.g. "tool use · Write /path/hello.txt". So do the daemon's own notices: the
 // database could not be written (store_unavailable, then store_stalled when it could again), a
-// line of agent output it could not read (parse_error), a timeout.
+// line of agent output it could not read (parse_error), a timeout. A plan's events read as the task
+// and attempt they are about ("verify failed · task 2, attempt 1 · exit 1 · tried again").
 import type { SessionEvent } from '../api/model';
 import { formatDuration } from './format';
 
@@ -27,6 +28,13 @@ const without = (data: Record<string, unknown> | null, keys: string[]): Record<s
 const text = (v: unknown): string | null => (typeof v === 'string' && v ? v : typeof v === 'number' ? String(v) : null);
 const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFinite(v) ? v : null);
 const capital = (s: string): string => s.charAt(0).toUpperCase() + s.slice(1);
+/** "task 2, attempt 1" from a plan event's payload. */
+const taskAttempt = (data: Record<string, unknown> | null, withAttempt = true): string | null => {
+  const task = num(data?.task);
+  const attempt = withAttempt ? num(data?.attempt) : null;
+  if (task === null) return null;
+  return attempt !== null ? `task ${task}, attempt ${attempt}` : `task ${task}`;
+};
 const PARSE_PREFIX = "could not read a line of the agent's output";
 
 /** Sent over the stream only, never stored (the database could not be written then). */
@@ -87,6 +95,35 @@ export function describeEvent(e: Pick<SessionEvent, 'eventType' | 'data'>): Even
       const ms = num(data?.timeout_ms);
       return { title, tool: null, detail: ms !== null ? `after ${formatDuration(ms)}; stopped` : 'stopped', isError: true, rest: without(data, ['timeout_ms']) };
     }
+    // A plan's events (docs/api.md "Plan"): `task` counts from 1.
+    case 'task_started': {
+      const verify = data?.role === 'verify';
+      return {
+        title: verify ? 'verify started' : title,
+        tool: null,
+        detail: taskAttempt(data),
+        isError: false,
+        rest: without(data, ['task', 'attempt', 'role']),
+      };
+    }
+    case 'task_completed': {
+      const n = num(data?.attempts);
+      return { title, tool: null, detail: [taskAttempt(data, false), n !== null ? `${n} attempt${n === 1 ? '' : 's'}` : null].filter(Boolean).join(' · '), isError: false, rest: without(data, ['task', 'attempts']) };
+    }
+    case 'verify_passed':
+      return { title, tool: null, detail: taskAttempt(data), isError: false, rest: without(data, ['task', 'attempt']) };
+    case 'verify_failed': {
+      const exit = num(data?.exit_code);
+      const detail = [taskAttempt(data), exit !== null ? `exit ${exit}` : null, data?.will_retry === true ? 'tried again' : data?.will_retry === false ? 'no attempts left' : null];
+      return { title, tool: null, detail: detail.filter(Boolean).join(' · '), isError: data?.will_retry !== true, rest: without(data, ['task', 'attempt', 'exit_code', 'will_retry']) };
+    }
+    case 'budget_exceeded': {
+      const what = text(data?.what) ?? 'budget';
+      const fmt = (v: unknown) => (what === 'time' ? formatDuration(num(v)) : what === 'cost_usd' && num(v) !== null ? `$${num(v)!.toFixed(2)}` : text(v) ?? '?');
+      return { title, tool: null, detail: `${what.replace('_usd', '')}: ${fmt(data?.spent)} spent of ${fmt(data?.limit)}`, isError: true, rest: without(data, ['what', 'limit', 'spent']) };
+    }
+    case 'conversation_fallback':
+      return { title, tool: null, detail: [taskAttempt(data, false), text(data?.reason)].filter(Boolean).join(' · ') || null, isError: false, rest: without(data, ['task', 'reason']) };
     default:
       return { title, tool: null, detail: null, isError: false, rest: without(data, []) };
   }

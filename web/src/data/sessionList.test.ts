@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Api } from '../api/http';
 import { sessionFromWire } from '../api/model';
 import { STATUS_ONLY, StreamConnection } from '../api/stream';
-import { FakeWebSocket, wireSession } from '../test/fakes';
+import { FakeWebSocket, wirePlan, wireSession } from '../test/fakes';
 import { SessionListStore } from './sessionList';
 
 describe('SessionListStore', () => {
@@ -26,5 +26,32 @@ describe('SessionListStore', () => {
     expect(ws.sent.at(-1)).toEqual({ type: 'unsubscribe', session_id: 'a' });
     expect(store.watchedIds()).toEqual([]);
     expect(requests).toBe(1); // no refetch for live updates
+  });
+
+  it('fetches a live plan’s children again when it starts or ends a task, with the same filter', async () => {
+    const sockets: FakeWebSocket[] = [];
+    const conn = new StreamConnection({ url: 'ws://x/api/stream', token: 't', factory: (u, p) => (sockets.push(new FakeWebSocket(u, p)), sockets.at(-1)!) });
+    const ws = sockets[0]!;
+    ws.open();
+    const plan = wireSession({ id: 'p', kind: 'plan', status: 'running', plan: wirePlan() });
+    const c1 = wireSession({ id: 'c1', parent_id: 'p', position: 0, status: 'completed' });
+    const c2 = wireSession({ id: 'c2', parent_id: 'p', position: 1, status: 'running' });
+    const filters: unknown[] = [];
+    const listing = [c1, plan];
+    const api = {
+      sessions: async (f: Record<string, unknown>) => {
+        filters.push(f);
+        return { sessions: (f.parentId ? [c2, c1] : listing).map(sessionFromWire), nextCursor: null };
+      },
+    } as unknown as Api;
+    const store = new SessionListStore(api, conn);
+    await store.load({ project: '/tmp/proj' });
+    expect(store.watchedIds()).toEqual(['p']);
+    ws.server({ type: 'event', session_id: 'p', event_type: 'usage', data: {}, timestamp: 'x' });
+    ws.server({ type: 'event', session_id: 'p', event_type: 'task_started', data: { task: 2, attempt: 1, session_id: 'c2', role: 'task' }, timestamp: 'x' });
+    await new Promise((r) => setTimeout(r, 0));
+    expect(filters).toEqual([{ project: '/tmp/proj' }, { project: '/tmp/proj', parentId: 'p', cursor: null, limit: 1000 }]);
+    expect(store.snapshot.sessions.map((s) => s.id)).toEqual(['c2', 'c1', 'p']);
+    expect(store.watchedIds().sort()).toEqual(['c2', 'p']);
   });
 });

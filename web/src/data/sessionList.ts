@@ -1,9 +1,12 @@
 // The sessions a page shows, kept current without polling: one GET per filter change (and
 // "load more"), then status messages over the stream for every shown session that can still
-// change. Watches ask for no log bytes (since_seq = STATUS_ONLY).
+// change. Watches ask for no log bytes (since_seq = STATUS_ONLY). A plan's watch also hears its
+// events: when one starts or ends a task, its children (which the list folds under it) are
+// fetched again (same filter, parent_id = the plan) and merged in.
 import type { Api, SessionFilter } from '../api/http';
 import type { Session } from '../api/model';
 import { STATUS_ONLY, type StreamConnection } from '../api/stream';
+import { CHILD_EVENTS } from './plan';
 import { applyUpdate, isTerminal } from './status';
 
 export interface ListState {
@@ -92,6 +95,29 @@ export class SessionListStore {
     if (isTerminal(next.status)) this.unwatch(next.id);
   }
 
+  /** Fetches a plan's children again (same filter) and merges them into the list. */
+  async refreshChildren(planId: string): Promise<void> {
+    const gen = this.generation;
+    try {
+      const page = await this.api.sessions({ ...this.filter, parentId: planId, cursor: null, limit: 1000 });
+      if (gen !== this.generation) return;
+      const byId = new Map(this.state.sessions.map((s, i) => [s.id, i]));
+      const sessions = this.state.sessions.slice();
+      const added: Session[] = [];
+      for (const c of page.sessions) {
+        if (c.parentId !== planId) continue;
+        const i = byId.get(c.id);
+        if (i === undefined) added.push(c);
+        else sessions[i] = applyUpdate(sessions[i], c);
+      }
+      // Newest first, like the listing: new children are newer than what the page holds.
+      this.set({ sessions: [...added.reverse(), ...sessions] });
+    } catch {
+      return; // the next event, or a refresh, tries again
+    }
+    this.syncWatches();
+  }
+
   remove(id: string): void {
     this.unwatch(id);
     this.set({ sessions: this.state.sessions.filter((s) => s.id !== id) });
@@ -107,7 +133,9 @@ export class SessionListStore {
   }
 
   private syncWatches(): void {
-    const want = new Set(this.state.sessions.filter((s) => !isTerminal(s.status)).map((s) => s.id));
+    const live = this.state.sessions.filter((s) => !isTerminal(s.status));
+    const want = new Set(live.map((s) => s.id));
+    const plans = new Set(live.filter((s) => s.kind === 'plan').map((s) => s.id));
     for (const id of [...this.watched.keys()]) if (!want.has(id)) this.unwatch(id);
     for (const id of want) {
       if (this.watched.has(id)) continue;
@@ -116,6 +144,7 @@ export class SessionListStore {
         this.conn.subscribe(id, {
           sinceSeq: () => STATUS_ONLY,
           onStatus: (s) => this.update(s),
+          onEvent: plans.has(id) ? (e) => CHILD_EVENTS.has(e.eventType) && void this.refreshChildren(id) : undefined,
         }),
       );
     }

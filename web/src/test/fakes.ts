@@ -1,6 +1,6 @@
 // Test doubles: a scriptable WebSocket and a manual timer queue.
 import type { WebSocketLike } from '../api/stream';
-import type { WireChunk, WireSession } from '../api/wire';
+import type { WireChunk, WirePlan, WireSession } from '../api/wire';
 
 export class FakeWebSocket implements WebSocketLike {
   readyState = 0;
@@ -88,6 +88,9 @@ export function wireSession(over: Partial<WireSession> = {}): WireSession {
     num_turns: null,
     agent_session_id: null,
     parent_id: null,
+    kind: 'agent',
+    position: null,
+    plan: null,
     command: ['sh', '-c', 'echo hi'],
     env: {},
     metadata: {},
@@ -101,6 +104,21 @@ export function wireSession(over: Partial<WireSession> = {}): WireSession {
     ...over,
   };
 }
+
+export const wirePlan = (over: Partial<WirePlan> = {}): WirePlan => ({
+  name: 'add-login',
+  tasks: [
+    { prompt: 'one', spec: null, command: null, tool: null, verify: null, max_attempts: null },
+    { prompt: 'two', spec: null, command: null, tool: null, verify: 'npm test', max_attempts: 3 },
+    { prompt: 'three', spec: null, command: null, tool: null, verify: null, max_attempts: null },
+  ],
+  current: 1,
+  conversation_id: 'conv-1',
+  budget: null,
+  spent: { tokens: 10, cost_usd: 0.01, time_ms: 1000 },
+  end_reason: null,
+  ...over,
+});
 
 const enc = new TextEncoder();
 export function wireChunk(seq: number, text: string, tsMs = 1000 + seq * 100): WireChunk {

@@ -6,6 +6,7 @@ import { StreamConnection, streamUrl, type ConnectionState } from '../api/stream
 import { StoreMonitor, storeBanners, type StoreBanner } from '../data/storeHealth';
 import { AppContext, type AppContextValue, type CreatePrefill } from './context';
 import { CreateDialog } from './CreateDialog';
+import { PlanDialog } from './PlanDialog';
 import { href, navigate, useRoute } from './router';
 import { SessionDetailPage } from './SessionDetail';
 import { SessionsPage } from './SessionsPage';
@@ -112,6 +113,7 @@ export function App({ token }: { token: string }) {
   const [watch] = useState(() => new StreamConnection({ url: streamUrl(), token }));
   const [rejected, setRejected] = useState(false);
   const [createPrefill, setCreatePrefill] = useState<CreatePrefill | null>(null);
+  const [planOpen, setPlanOpen] = useState(false);
   const [toasts, setToasts] = useState<Toast[]>([]);
   const toolsPromise = useRef<Promise<Tool[]> | null>(null);
   const route = useRoute();
@@ -157,6 +159,7 @@ export function App({ token }: { token: string }) {
       token,
       watch,
       openCreate: (prefill = {}) => setCreatePrefill(prefill),
+      openPlan: () => setPlanOpen(true),
       notify,
       tools: () => {
         if (!toolsPromise.current) {
@@ -192,7 +195,7 @@ export function App({ token }: { token: string }) {
   // "n" opens the create dialog from anywhere but a text field or the terminal.
   useEffect(() => {
     const on = (e: KeyboardEvent) => {
-      if (e.key !== 'n' || e.ctrlKey || e.metaKey || e.altKey || createPrefill) return;
+      if (e.key !== 'n' || e.ctrlKey || e.metaKey || e.altKey || createPrefill || planOpen) return;
       const t = e.target as HTMLElement | null;
       if (t && (t.closest('input, textarea, select, [contenteditable], .xterm') || t.isContentEditable)) return;
       e.preventDefault();
@@ -200,7 +203,7 @@ export function App({ token }: { token: string }) {
     };
     window.addEventListener('keydown', on);
     return () => window.removeEventListener('keydown', on);
-  }, [createPrefill]);
+  }, [createPrefill, planOpen]);
 
   useEffect(() => {
     if (rejected) {
@@ -244,6 +247,9 @@ export function App({ token }: { token: string }) {
         <div className="topbar-right">
           <ConnectionDot conn={watch} />
           <ThemeToggle />
+          <button type="button" className="btn new-plan" onClick={() => setPlanOpen(true)} title="New plan: tasks run in order in one agent conversation">
+            <span aria-hidden="true">+</span> New plan
+          </button>
           <button type="button" className="btn btn-primary" onClick={() => setCreatePrefill({})} aria-keyshortcuts="n" title="New session (n)">
             <span aria-hidden="true">+</span> New session
           </button>
@@ -259,6 +265,16 @@ export function App({ token }: { token: string }) {
           onClose={() => setCreatePrefill(null)}
           onCreated={(s) => {
             setCreatePrefill(null);
+            ctx.rememberProjects([s.projectPath]);
+            navigate(href(`/sessions/${s.id}`));
+          }}
+        />
+      )}
+      {planOpen && (
+        <PlanDialog
+          onClose={() => setPlanOpen(false)}
+          onCreated={(s) => {
+            setPlanOpen(false);
             ctx.rememberProjects([s.projectPath]);
             navigate(href(`/sessions/${s.id}`));
           }}

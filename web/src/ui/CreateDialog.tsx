@@ -6,6 +6,7 @@ import type { Session, Spec, Tool } from '../api/model';
 import type { CreateSessionRequest } from '../api/wire';
 import { shellQuote, specMatches, splitCommand } from '../data/format';
 import { useApp, type CreatePrefill } from './context';
+import { ToolPicker } from './ToolPicker';
 
 const LAST_PROJECT = 'agentmux.lastProject';
 
@@ -135,26 +136,7 @@ export function CreateDialog({ prefill, onClose, onCreated }: { prefill: CreateP
           </button>
         </header>
 
-        <fieldset className="tools">
-          <legend>Tool</legend>
-          {toolsError && <p className="alert alert-error">{toolsError}</p>}
-          {!tools && !toolsError && <p className="muted small">Looking for installed tools…</p>}
-          <div className="tool-options">
-            {tools?.map((t) => (
-              <label key={t.name} className={`tool-option ${tool === t.name ? 'on' : ''} ${t.available ? '' : 'off'}`}>
-                <input type="radio" name="tool" value={t.name} checked={tool === t.name} onChange={() => setTool(t.name)} />
-                <span className="tool-name">{t.name}</span>
-                <span className={`tool-avail ${t.available ? 'ok' : 'missing'}`}>{t.available ? (t.version ? `v${t.version}` : 'ready') : 'not installed'}</span>
-              </label>
-            ))}
-          </div>
-          {current && !current.available && (
-            <p className="install-hint" role="note">
-              <strong>{current.name}</strong> is not installed here. {sentence(current.installHint || current.notes.join(' '))}
-            </p>
-          )}
-          {current?.available && current.notes.length > 0 && <p className="muted small">{current.notes.join(' · ')}</p>}
-        </fieldset>
+        <ToolPicker tools={tools} error={toolsError} tool={tool} onChange={setTool} />
 
         <fieldset className="modes">
           <legend>Mode</legend>
@@ -286,6 +268,3 @@ export function CreateDialog({ prefill, onClose, onCreated }: { prefill: CreateP
     </dialog>
   );
 }
-
-/** The daemon's hints start in lower case ("install it with …"); here they start a sentence. */
-const sentence = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);

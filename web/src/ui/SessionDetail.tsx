@@ -20,6 +20,7 @@ import { basename, SpecChips, StatusBadge, useNow } from './common';
 import { useApp } from './context';
 import { EventsTimeline } from './EventsTimeline';
 import { LiveTerminal } from './LiveTerminal';
+import { PlanPage } from './PlanPage';
 import { Replay } from './Replay';
 import { href, navigate } from './router';
 import { Transcript } from './Transcript';
@@ -51,7 +52,8 @@ export function SessionDetailPage({ id, tab }: { id: string; tab: string | null 
   }, [api, id, onAuthError]);
 
   // The page's own connection: its log subscription must not share a queue with list watches.
-  const fullId = loaded?.id ?? null;
+  // A plan has a page of its own (it has no log).
+  const fullId = loaded && loaded.kind !== 'plan' ? loaded.id : null;
   const loadedRef = useRef(loaded);
   loadedRef.current = loaded;
   useEffect(() => {
@@ -86,6 +88,7 @@ export function SessionDetailPage({ id, tab }: { id: string; tab: string | null 
       </div>
     );
   }
+  if (loaded?.kind === 'plan') return <PlanPage initial={loaded} />;
   if (!session || !feed) {
     return (
       <div className="page">
@@ -293,7 +296,7 @@ function Stats({ s, now, feed }: { s: Session; now: number; feed: SessionFeed })
       )}
       {s.parentId && (
         <div>
-          <dt>Parent</dt>
+          <dt>{s.position !== null ? `Plan · task ${s.position + 1}` : 'Parent'}</dt>
           <dd>
             <a href={href(`/sessions/${s.parentId}`)}>{s.parentId.slice(0, 13)}</a>
           </dd>

@@ -3,7 +3,8 @@ import type { SessionFilter } from '../api/http';
 import { SESSION_STATUSES, type SessionStatus } from '../api/wire';
 import type { Session } from '../api/model';
 import { absoluteTime, formatCost, formatDuration, formatTokens, relativeTime, sessionDuration, sessionTitle, sessionTokens, shortId } from '../data/format';
-import { STATUS_LABEL, isLive } from '../data/status';
+import { childInfo, childLabel, groupPlans, planProgress, planTitle } from '../data/planTree';
+import { STATUS_LABEL, isLive, isTerminal } from '../data/status';
 import { basename, SpecChips, StatusBadge, useNow, useSessionList } from './common';
 import { useApp } from './context';
 import { href, navigate } from './router';
@@ -12,6 +13,8 @@ const FILTER_KEYS = ['status', 'tool', 'spec', 'project'] as const;
 
 export function SessionsPage({ query }: { query: URLSearchParams }) {
   const { openCreate, tools, knownProjects } = useApp();
+  // Plans fold their tasks; open while they run, closed once ended, unless toggled here.
+  const [toggled, setToggled] = useState<Record<string, boolean>>({});
   const filter: SessionFilter = useMemo(
     () => ({
       status: (query.get('status') as SessionStatus | null) ?? '',
@@ -43,6 +46,8 @@ export function SessionsPage({ query }: { query: URLSearchParams }) {
     for (const key of FILTER_KEYS) next[key] = (key === k ? v : (filter[key] ?? '')) as string;
     navigate(href('/', next), true);
   };
+
+  const rows = useMemo(() => groupPlans(state.sessions), [state.sessions]);
 
   const counts = useMemo(() => {
     const c: Partial<Record<SessionStatus, number>> = {};
@@ -149,9 +154,14 @@ export function SessionsPage({ query }: { query: URLSearchParams }) {
             </tr>
           </thead>
           <tbody>
-            {state.sessions.map((s) => (
-              <SessionRow key={s.id} s={s} now={now} />
-            ))}
+            {rows.map(({ session: s, children }) => {
+              if (s.kind !== 'plan') return <SessionRow key={s.id} s={s} now={now} />;
+              const open = toggled[s.id] ?? !isTerminal(s.status);
+              return [
+                <SessionRow key={s.id} s={s} now={now} plan={{ open, count: children.length, toggle: () => setToggled((t) => ({ ...t, [s.id]: !open })) }} />,
+                ...(open ? children.map((c) => <SessionRow key={c.id} s={c} now={now} parent={s} />) : []),
+              ];
+            })}
           </tbody>
         </table>
       )}
@@ -188,13 +198,22 @@ function SpecFilterInput({ value, onCommit }: { value: string; onCommit: (v: str
   );
 }
 
-function SessionRow({ s, now }: { s: Session; now: number }) {
+interface PlanToggle {
+  open: boolean;
+  count: number;
+  toggle: () => void;
+}
+
+/** A session's row; a plan's has a disclosure toggle, a plan's task is indented under it. */
+function SessionRow({ s, now, plan, parent }: { s: Session; now: number; plan?: PlanToggle; parent?: Session }) {
   const link = href(`/sessions/${s.id}`);
   const dur = sessionDuration(s, now);
+  const isPlan = s.kind === 'plan';
   return (
     <tr
-      className={`row row-${s.status}`}
+      className={`row row-${s.status}${isPlan ? ' row-plan' : ''}${parent ? ' row-child' : ''}`}
       data-session-id={s.id}
+      data-parent-id={parent?.id}
       onClick={(e) => {
         if ((e.target as HTMLElement).closest('a, button')) return;
         navigate(link);
@@ -204,27 +223,51 @@ function SessionRow({ s, now }: { s: Session; now: number }) {
         <StatusBadge status={s.status} />
       </td>
       <td className="col-main">
-        <a href={link} className="row-title">
-          {sessionTitle(s)}
-        </a>
+        <div className="row-head">
+          {plan && (
+            <button
+              type="button"
+              className="btn btn-ghost btn-small disclosure"
+              aria-expanded={plan.open}
+              aria-label={`${plan.open ? 'Hide' : 'Show'} the ${plan.count} sessions of plan ${planTitle(s)}`}
+              title={plan.open ? 'Hide its tasks' : 'Show its tasks'}
+              onClick={plan.toggle}
+              data-testid="plan-toggle"
+            >
+              <span aria-hidden="true">{plan.open ? '▾' : '▸'}</span>
+            </button>
+          )}
+          {parent && (
+            <span className={`child-tag child-${s.metadata.plan_role ?? 'task'}`} data-testid="child-label">
+              {childLabel(childInfo(s, parent))}
+            </span>
+          )}
+          {isPlan && <span className="plan-tag">Plan</span>}
+          <a href={link} className="row-title">
+            {isPlan ? planTitle(s) : sessionTitle(s)}
+          </a>
+        </div>
         <div className="row-sub">
           <code className="id">{shortId(s.id)}</code>
+          {isPlan && <span className="plan-progress">{planProgress(s)}</span>}
           <SpecChips ids={s.specIds} />
-          <span className="project" title={s.projectPath}>
-            {basename(s.projectPath)}
-          </span>
+          {!parent && (
+            <span className="project" title={s.projectPath}>
+              {basename(s.projectPath)}
+            </span>
+          )}
           {s.exitCode !== null && s.exitCode !== 0 && <span className="exit-bad">exit {s.exitCode}</span>}
           {s.signal && <span className="exit-bad">{s.signal}</span>}
-          {s.parentId && (
-            <span className="muted" title={`Started from session ${s.parentId}`}>
-              ↳ from {shortId(s.parentId)}
+          {s.parentId && !parent && (
+            <span className="muted" title={`${s.position !== null ? 'A task of plan' : 'Started from session'} ${s.parentId}`}>
+              ↳ {s.position !== null ? `task ${s.position + 1} of plan` : 'from'} {shortId(s.parentId)}
             </span>
           )}
         </div>
       </td>
       <td className="col-tool">
         <span className="tool">{s.tool}</span>
-        <span className="mode">{s.mode}</span>
+        <span className="mode">{isPlan ? 'plan' : s.mode}</span>
       </td>
       <td className="col-started" title={absoluteTime(s.startedAt ?? s.createdAt)}>
         <span className="label-mobile">Started </span>

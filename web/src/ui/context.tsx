@@ -20,6 +20,8 @@ export interface AppContextValue {
   /** One connection for status watches (lists); detail pages open their own for logs. */
   watch: StreamConnection;
   openCreate: (prefill?: CreatePrefill) => void;
+  /** The "New plan" dialog. */
+  openPlan: () => void;
   notify: (message: string, kind?: 'info' | 'error') => void;
   tools: () => Promise<Tool[]>;
   knownProjects: () => string[];

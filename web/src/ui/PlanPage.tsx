@@ -1,0 +1,263 @@
+// A plan's page: its status, totals and budget, the controls (pause, resume and stop act on the
+// running task and on scheduling), and its tasks in order with their attempts, verify results and
+// the live output of the one running now. One WebSocket for the page: the plan's status and
+// events, and status-only watches of its live children (the output panel opens its own).
+import { useEffect, useState, useSyncExternalStore } from 'react';
+import type { Session } from '../api/model';
+import { StreamConnection, streamUrl, type ConnectionState } from '../api/stream';
+import { absoluteTime, formatCost, formatDuration, formatTokens, relativeTime, sessionDuration, sessionTokens } from '../data/format';
+import { budgetRows, END_REASON_TEXT, planActionsFor, planTasks, type BudgetRow, type PlanAction } from '../data/plan';
+import { PlanStore } from '../data/planStore';
+import { planTitle } from '../data/planTree';
+import { SessionFeed } from '../data/sessionFeed';
+import { isLive, isTerminal } from '../data/status';
+import { SpecChips, StatusBadge, useNow } from './common';
+import { useApp } from './context';
+import { EventsTimeline } from './EventsTimeline';
+import { PlanTasks } from './PlanTasks';
+import { href } from './router';
+
+export function PlanPage({ initial }: { initial: Session }) {
+  const { api, token } = useApp();
+  const [page, setPage] = useState<{ store: PlanStore; feed: SessionFeed; conn: StreamConnection } | null>(null);
+  const [connState, setConnState] = useState<ConnectionState>('connecting');
+  const [streamError, setStreamError] = useState<string | null>(null);
+
+  useEffect(() => {
+    const conn = new StreamConnection({ url: streamUrl(), token });
+    const feed = new SessionFeed(conn, initial.id, initial);
+    const store = new PlanStore(api, conn, feed, initial);
+    const offState = conn.onState(setConnState);
+    const offErr = feed.listen({ onError: (code, message) => setStreamError(code === 'session_not_found' ? 'This plan was deleted.' : message) });
+    void store.start();
+    setPage({ store, feed, conn });
+    return () => {
+      offState();
+      offErr();
+      store.dispose();
+      feed.dispose();
+      conn.close();
+      setPage(null);
+    };
+    // `initial` is only the first record: the feed keeps it current.
+  }, [api, token, initial.id]);
+
+  if (!page) return <div className="page">Loading plan…</div>;
+  return <Plan store={page.store} feed={page.feed} connState={connState} streamError={streamError} />;
+}
+
+function Plan({ store, feed, connState, streamError }: { store: PlanStore; feed: SessionFeed; connState: ConnectionState; streamError: string | null }) {
+  const state = useSyncExternalStore(store.subscribe, store.getSnapshot);
+  const p = state.plan;
+  const live = isLive(p.status) || state.children.some((c) => isLive(c.status));
+  const now = useNow(1000, live);
+  const tasks = planTasks(p, state.children, state.events, now);
+  const done = tasks.filter((t) => t.status === 'completed').length;
+  const ended = isTerminal(p.status);
+  const title = planTitle(p);
+
+  useEffect(() => {
+    document.title = `${p.status} · ${title} — agentmux`;
+    return () => {
+      document.title = 'agentmux';
+    };
+  }, [p.status, title]);
+
+  return (
+    <div className="page plan-page" data-plan-id={p.id}>
+      <nav className="crumbs" aria-label="Breadcrumb">
+        <a href={href('/')}>← All sessions</a>
+      </nav>
+      <header className="detail-head">
+        <div className="detail-title">
+          <div className="detail-title-row">
+            <StatusBadge status={p.status} />
+            <span className="plan-tag">Plan</span>
+            <h1 title={title}>{title}</h1>
+          </div>
+          <div className="detail-sub">
+            <code className="id" title="Plan id">
+              {p.id}
+            </code>
+            <span className="tool">{p.tool}</span>
+            <span className="mode">
+              {tasks.length} task{tasks.length === 1 ? '' : 's'} · {done} done
+            </span>
+            <SpecChips ids={p.specIds} max={8} />
+            <a className="project" href={href('/specs', { project: p.projectPath })} title={`Specs of ${p.projectPath}`}>
+              {p.projectPath}
+            </a>
+            {connState !== 'open' && !ended && (
+              <span className="conn-inline" role="status">
+                {connState === 'reconnecting' ? 'Reconnecting…' : 'Connecting…'}
+              </span>
+            )}
+          </div>
+        </div>
+        <PlanControls plan={p} store={store} />
+      </header>
+
+      {ended && <EndNotice plan={p} />}
+      {p.error && !ended && (
+        <div className="alert alert-error" role="alert">
+          {p.error}
+        </div>
+      )}
+      {(streamError || state.error) && (
+        <div className="alert alert-error" role="alert">
+          {streamError ?? state.error}
+        </div>
+      )}
+
+      <PlanStats plan={p} now={now} />
+
+      <section className="plan-section" aria-labelledby="plan-tasks-title">
+        <h2 id="plan-tasks-title">Tasks</h2>
+        {!state.loaded ? <p className="muted">Loading tasks…</p> : <PlanTasks plan={p} tasks={tasks} children={state.children} />}
+      </section>
+
+      <details className="plan-section plan-events">
+        <summary>
+          <h2>Events</h2> <span className="muted small">{state.events.length}</span>
+        </summary>
+        <EventsTimeline feed={feed} hidden={false} />
+      </details>
+    </div>
+  );
+}
+
+function EndNotice({ plan }: { plan: Session }) {
+  const reason = plan.plan?.endReason ?? null;
+  const words = reason ? (END_REASON_TEXT[reason] ?? reason.replace(/_/g, ' ')) : null;
+  const kind = plan.status === 'completed' ? 'ok' : plan.status === 'cancelled' ? 'info' : 'error';
+  // Stopped: the daemon's words say it; otherwise why it ended, then what went wrong.
+  const detail = plan.status === 'cancelled' ? plan.error || words : [words, plan.error].filter(Boolean).join(' — ');
+  const what = plan.status === 'completed' ? 'Completed' : plan.status === 'cancelled' ? 'Cancelled' : plan.status === 'interrupted' ? 'Interrupted' : 'Failed';
+  return (
+    <div className={`alert alert-${kind} plan-end`} role={kind === 'error' ? 'alert' : 'status'} data-testid="plan-end" data-end-reason={reason ?? ''}>
+      <strong>{what}</strong>
+      {detail && <>: {detail}</>}
+      {plan.status === 'interrupted' && <> The daemon stopped under it; Resume continues where it stood.</>}
+    </div>
+  );
+}
+
+function BudgetStat({ row }: { row: BudgetRow }) {
+  const label = { tokens: 'Tokens', cost: 'Cost', time: 'Time' }[row.what];
+  const over = row.fraction !== null && row.fraction >= 1;
+  return (
+    <div className="stat-budget" data-testid={`budget-${row.what}`}>
+      <dt>{row.limit ? `${label} budget` : label}</dt>
+      <dd className={over ? 'bad' : ''}>
+        {row.spent}
+        {row.limit && <span className="budget-limit"> / {row.limit}</span>}
+        {row.fraction !== null && (
+          <span className="budget-bar" role="meter" aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(row.fraction * 100)} aria-label={`${label}: ${Math.round(row.fraction * 100)}% of the budget`}>
+            <span style={{ width: `${Math.max(2, row.fraction * 100)}%` }} className={row.fraction > 0.85 ? 'budget-hot' : ''} />
+          </span>
+        )}
+      </dd>
+    </div>
+  );
+}
+
+function PlanStats({ plan: p, now }: { plan: Session; now: number }) {
+  const rows = budgetRows(p, now);
+  const tokens = sessionTokens(p);
+  const conversationId = p.plan?.conversationId ?? null;
+  return (
+    <dl className="stats plan-stats">
+      <div>
+        <dt>Started</dt>
+        <dd title={absoluteTime(p.startedAt)}>{p.startedAt ? relativeTime(p.startedAt, now) : 'not started'}</dd>
+      </div>
+      <div>
+        <dt>Duration</dt>
+        <dd data-testid="plan-duration">{formatDuration(sessionDuration(p, now))}</dd>
+      </div>
+      {rows[0]!.limit ? (
+        <BudgetStat row={rows[0]!} />
+      ) : (
+        <div>
+          <dt>Tokens</dt>
+          <dd data-testid="plan-tokens">{formatTokens(tokens)}</dd>
+        </div>
+      )}
+      {rows[1]!.limit ? (
+        <BudgetStat row={rows[1]!} />
+      ) : (
+        <div>
+          <dt>Cost</dt>
+          <dd data-testid="plan-cost">{formatCost(p.costUsd)}</dd>
+        </div>
+      )}
+      {rows[2]!.limit && <BudgetStat row={rows[2]!} />}
+      {p.conversation && (
+        <div className="stat-medium" title="The shared agent conversation's running total">
+          <dt>Conversation total</dt>
+          <dd>
+            {formatCost(p.conversation.costUsd)}
+            <span className="stat-detail">{formatTokens(p.conversation.tokenCount)} tokens</span>
+          </dd>
+        </div>
+      )}
+      <div className={conversationId ? 'stat-wide' : ''}>
+        <dt>Conversation</dt>
+        <dd title={conversationId ?? 'No agent conversation yet'} data-testid="plan-conversation">
+          {conversationId ? <code>{conversationId}</code> : <span className="muted">—</span>}
+        </dd>
+      </div>
+      {p.plan?.endReason && (
+        <div>
+          <dt>End reason</dt>
+          <dd data-testid="plan-end-reason">{p.plan.endReason.replace(/_/g, ' ')}</dd>
+        </div>
+      )}
+    </dl>
+  );
+}
+
+const ACTION_LABEL: Record<PlanAction, string> = { start: '▶ Start', pause: '❚❚ Pause', resume: '▶ Resume', stop: '■ Stop' };
+
+function PlanControls({ plan, store }: { plan: Session; store: PlanStore }) {
+  const { api, notify } = useApp();
+  const [busy, setBusy] = useState<PlanAction | null>(null);
+  const [stopping, setStopping] = useState(false);
+  useEffect(() => {
+    if (isTerminal(plan.status)) setStopping(false);
+  }, [plan.status]);
+
+  const run = async (a: PlanAction) => {
+    setBusy(a);
+    if (a === 'stop') setStopping(true);
+    try {
+      store.updatePlan(await api[a](plan.id));
+    } catch (e) {
+      if (a === 'stop') setStopping(false);
+      notify((e as Error).message, 'error');
+    } finally {
+      setBusy(null);
+    }
+  };
+  return (
+    <div className="controls" role="group" aria-label="Plan controls">
+      {stopping && !isTerminal(plan.status) && (
+        <span className="muted small" role="status">
+          Stopping…
+        </span>
+      )}
+      {planActionsFor(plan.status).map((a) => (
+        <button
+          key={a}
+          type="button"
+          className={`btn ${a === 'stop' ? 'btn-danger' : a === 'pause' ? '' : 'btn-primary'}`}
+          onClick={() => void run(a)}
+          disabled={busy !== null || (a === 'stop' && stopping)}
+          data-action={a}
+        >
+          {busy === a ? '…' : ACTION_LABEL[a]}
+        </button>
+      ))}
+    </div>
+  );
+}
