@@ -71,6 +71,13 @@ class Parser {
   std::string Text(const YAML::Node& v, const std::string& field) {
     Note(field, v);
     if (!v.IsScalar()) throw Bad{field, "must be text"};
+    // yaml-cpp can hand back bytes that are not UTF-8 (escapes, odd control bytes): every text
+    // here reaches the store and the API as JSON, so it must be UTF-8.
+    try {
+      (void)nlohmann::json(v.Scalar()).dump();
+    } catch (const nlohmann::json::type_error&) {
+      throw Bad{field, "is not UTF-8 text"};
+    }
     return v.Scalar();
   }
   std::vector<std::string> TextList(const YAML::Node& v, const std::string& field) {
@@ -135,7 +142,9 @@ class Parser {
     Note(where, v);
     PlanTask t;
     if (v.IsScalar()) {  // - Create the User model
-      t.prompt = v.Scalar();
+      t.prompt = Text(v, where);
+      if (t.prompt->find_first_not_of(" \t\r\n") == std::string::npos)
+        throw Bad{where, "has an empty value; write what the task is"};
       return t;
     }
     if (!v.IsMap()) throw Bad{where, "must be a mapping with prompt:, spec: or command:"};
@@ -192,6 +201,20 @@ std::string PlanDefinition::Where(const std::string& field) const {
 Result<PlanDefinition> ParsePlan(std::string_view text, const std::string& file) {
   PlanDefinition def;
   def.file = file;
+  if (auto nul = text.find('\0'); nul != std::string_view::npos)
+    return Error::InvalidArgument("invalid_plan", (file.empty() ? std::string("plan") : file) +
+                                                      ": a NUL byte at offset " + std::to_string(nul) +
+                                                      " (a plan is UTF-8 text)");
+  try {
+    // Every text of a plan reaches the store and the API as JSON: UTF-8 only (nlohmann's check).
+    (void)nlohmann::json(std::string(text)).dump();
+  } catch (const nlohmann::json::type_error& e) {
+    std::string where = file.empty() ? std::string("plan") : file;
+    std::string what = e.what();
+    auto at = what.find("invalid UTF-8");
+    return Error::InvalidArgument("invalid_plan", where + ": not UTF-8 text (" +
+                                                      (at == std::string::npos ? what : what.substr(at)) + ")");
+  }
   try {
     YAML::Node root = YAML::Load(std::string(text));
     Parser(def).Top(root);

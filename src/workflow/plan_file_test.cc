@@ -73,6 +73,12 @@ TEST(PlanFile, EveryShapeErrorNamesFileLineAndField) {
   }
 }
 
+TEST(PlanFile, TextThatIsNotUtf8IsRefused) {
+  auto def = ParsePlan("tool: shell\ntasks:\n  - command: echo \xff\xfe\n", "p.yaml");
+  ASSERT_FALSE(def.ok());
+  EXPECT_EQ(def.error().message.rfind("p.yaml: not UTF-8 text", 0), 0u) << def.error().message;
+}
+
 TEST(PlanText, TailLinesKeepsTheLastLinesWithoutEscapes) {
   std::string out;
   for (int i = 1; i <= 300; ++i) out += "\x1b[31mline " + std::to_string(i) + "\x1b[0m\r\n";

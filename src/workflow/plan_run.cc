@@ -155,9 +155,16 @@ bool PlanDriver::Begin(SessionRecord& plan, const SessionRecord& child, const st
       r.conversation_usage = base.value_or(Usage{});
       r.conversation_cost_usd = base_cost.value_or(0.0);
     });
-    if (!updated.ok()) return false;
+    if (!updated.ok()) {
+      RetryLater(plan.id);
+      return false;
+    }
   }
   auto started = manager_.Start(child.id);
+  if (!started.ok() && started.error().code == "store_unavailable") {
+    RetryLater(plan.id);
+    return false;
+  }
   if (!started.ok()) {
     (void)manager_.Stop(child.id, 0);
     Finish(plan, SessionAction::kFail, "task_failed",
@@ -304,7 +311,7 @@ void PlanDriver::Finish(SessionRecord& plan, SessionAction action, const std::st
   auto done = manager_.TransitionParent(rec, action, kEvent.at(action), payload);
   if (!done.ok()) {
     spdlog::error("plan {}: could not record its end: {}", plan.id, done.error().message);
-    return;
+    return RetryLater(plan.id);
   }
   plan = std::move(*done);
   spdlog::info("plan {} {}{}", plan.id, ToString(plan.status), error.empty() ? "" : ": " + error);

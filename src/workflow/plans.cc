@@ -255,10 +255,21 @@ bool PlanDriver::UpdatePlan(SessionRecord& plan, const std::function<void(Sessio
   auto updated = manager_.Update(plan.id, mutate);
   if (!updated.ok()) {
     spdlog::error("plan {}: could not record its progress: {}", plan.id, updated.error().message);
+    RetryLater(plan.id);
     return false;
   }
   plan = std::move(*updated);
   return true;
+}
+
+// The store could not write (a full disk): the plan's next step is decided again in a second, so
+// it never stalls waiting for a change that was not recorded.
+void PlanDriver::RetryLater(const std::string& plan_id) {
+  auto timer = std::make_shared<asio::steady_timer>(io_, std::chrono::seconds(1));
+  std::weak_ptr<bool> alive = alive_;
+  timer->async_wait([this, alive, timer, plan_id](const boost::system::error_code& ec) {
+    if (!ec && alive.lock()) Schedule(plan_id);
+  });
 }
 
 void PlanDriver::ArmTimeBudget(const SessionRecord& plan) {

@@ -83,7 +83,9 @@ class PlanDriver : public ParentDriver, private SessionObserver {
                                    bool fresh_conversation);
   std::string FinalAnswer(const SessionRecord& child);
   std::string OutputTail(const SessionRecord& child, size_t lines);
+  // Writes the plan's record; false (and a retry of the step in a second) when the store refused.
   bool UpdatePlan(SessionRecord& plan, const std::function<void(SessionRecord&)>& mutate);
+  void RetryLater(const std::string& plan_id);
 
   boost::asio::io_context& io_;
   SessionManager& manager_;

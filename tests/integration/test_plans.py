@@ -199,6 +199,13 @@ def test_verify_that_always_fails_fails_the_plan_with_its_last_output(home, proj
     assert events[-1]["event_type"] == "failed" and "LAST-LINE" in events[-1]["data"]["output"]
     never = [t for t in tasks_of(plan) if t["position"] == 1]
     assert [t["status"] for t in never] == ["cancelled"], "task 2 never ran"
+    # `logs PLAN` prints each try's output under its header; `ls` lists the tries under the plan.
+    logs = home.cli("logs", plan["id"]).stdout
+    assert logs.count("── task 1/2 · shell") == 2 and logs.count("verify: echo") == 2, logs
+    assert logs.count("working") == 2 and "LAST-LINE" in logs and "echo never" not in logs
+    rows = home.cli("ls").stdout.splitlines()[1:]
+    assert rows[0].startswith(plan["id"][:13]) and "plan: " in rows[0]
+    assert len(rows) == 6 and all(r.startswith("  ") for r in rows[1:]), rows
 
 
 def test_run_until_is_a_one_task_plan_in_ralph_mode(home, project):

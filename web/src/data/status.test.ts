@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { sessionFromWire } from '../api/model';
 import { wireSession } from '../test/fakes';
-import { actionsFor, applyUpdate, canTransition, isLive, isTerminal } from './status';
+import { actionClass, actionsFor, applyUpdate, canTransition, isLive, isTerminal } from './status';
 
 describe('status transitions', () => {
   it('follows the state machine of docs/architecture.md', () => {
@@ -48,5 +48,14 @@ describe('status transitions', () => {
     const interrupted = sessionFromWire(wireSession({ status: 'interrupted', updated_at: '2026-11-22T03:41:15.000Z' }));
     const resumed = sessionFromWire(wireSession({ status: 'running', updated_at: '2026-11-22T03:41:16.000Z' }));
     expect(applyUpdate(interrupted, resumed)).toBe(resumed);
+  });
+});
+
+describe('actionClass', () => {
+  it('warns on stop and delete, leaves pause plain, and puts the rest first', () => {
+    expect(actionClass('stop')).toBe('btn-danger');
+    expect(actionClass('delete')).toBe('btn-ghost btn-danger-text');
+    expect(actionClass('pause')).toBe('');
+    expect(['start', 'resume', 'continue', 'retry'].map((a) => actionClass(a as never))).toEqual(['btn-primary', 'btn-primary', 'btn-primary', 'btn-primary']);
   });
 });

@@ -56,6 +56,23 @@ export function actionsFor(s: Pick<Session, 'status' | 'agentSessionId'>): Actio
   }
 }
 
+export const ACTION_LABEL: Record<Action, string> = {
+  start: '▶ Start',
+  pause: '❚❚ Pause',
+  resume: '▶ Resume',
+  stop: '■ Stop',
+  continue: '↪ Continue',
+  retry: '↻ Retry',
+  delete: 'Delete',
+};
+
+/** The button look of a control: stop and delete warn, pause is plain, the rest move things on. */
+export function actionClass(a: Action): string {
+  if (a === 'stop') return 'btn-danger';
+  if (a === 'delete') return 'btn-ghost btn-danger-text';
+  return a === 'pause' ? '' : 'btn-primary';
+}
+
 /**
  * Applies a status update for a session we hold. Updates are ordered per connection, but a
  * page can hold a snapshot from a GET that is newer than a message still in flight (or the

@@ -5,17 +5,17 @@
 import { useEffect, useState, useSyncExternalStore } from 'react';
 import type { Session } from '../api/model';
 import { StreamConnection, streamUrl, type ConnectionState } from '../api/stream';
-import { absoluteTime, formatCost, formatDuration, formatTokens, relativeTime, sessionDuration, sessionTokens } from '../data/format';
+import { formatCost, formatTokens, sessionTokens } from '../data/format';
 import { budgetRows, END_REASON_TEXT, planActionsFor, planTasks, type BudgetRow, type PlanAction } from '../data/plan';
 import { PlanStore } from '../data/planStore';
 import { planTitle } from '../data/planTree';
 import { SessionFeed } from '../data/sessionFeed';
 import { isLive, isTerminal } from '../data/status';
-import { SpecChips, StatusBadge, useNow } from './common';
+import { useNow } from './common';
 import { useApp } from './context';
+import { ActionButton, ControlBar, ConversationStat, ConversationTotalStat, DetailHead, DurationStat, ErrorAlert, StartedStat, useActionRunner, usePageTitle } from './detail';
 import { EventsTimeline } from './EventsTimeline';
 import { PlanTasks } from './PlanTasks';
-import { href } from './router';
 
 export function PlanPage({ initial }: { initial: Session }) {
   const { api, token } = useApp();
@@ -56,58 +56,28 @@ function Plan({ store, feed, connState, streamError }: { store: PlanStore; feed:
   const ended = isTerminal(p.status);
   const title = planTitle(p);
 
-  useEffect(() => {
-    document.title = `${p.status} · ${title} — agentmux`;
-    return () => {
-      document.title = 'agentmux';
-    };
-  }, [p.status, title]);
+  usePageTitle(p.status, title);
 
   return (
     <div className="page plan-page" data-plan-id={p.id}>
-      <nav className="crumbs" aria-label="Breadcrumb">
-        <a href={href('/')}>← All sessions</a>
-      </nav>
-      <header className="detail-head">
-        <div className="detail-title">
-          <div className="detail-title-row">
-            <StatusBadge status={p.status} />
-            <span className="plan-tag">Plan</span>
-            <h1 title={title}>{title}</h1>
-          </div>
-          <div className="detail-sub">
-            <code className="id" title="Plan id">
-              {p.id}
-            </code>
-            <span className="tool">{p.tool}</span>
-            <span className="mode">
-              {tasks.length} task{tasks.length === 1 ? '' : 's'} · {done} done
-            </span>
-            <SpecChips ids={p.specIds} max={8} />
-            <a className="project" href={href('/specs', { project: p.projectPath })} title={`Specs of ${p.projectPath}`}>
-              {p.projectPath}
-            </a>
-            {connState !== 'open' && !ended && (
-              <span className="conn-inline" role="status">
-                {connState === 'reconnecting' ? 'Reconnecting…' : 'Connecting…'}
-              </span>
-            )}
-          </div>
-        </div>
-        <PlanControls plan={p} store={store} />
-      </header>
+      <DetailHead
+        s={p}
+        idLabel="Plan id"
+        title={title}
+        hint={title}
+        tag={<span className="plan-tag">Plan</span>}
+        mode={
+          <>
+            {tasks.length} task{tasks.length === 1 ? '' : 's'} · {done} done
+          </>
+        }
+        connState={connState}
+        controls={<PlanControls plan={p} store={store} />}
+      />
 
       {ended && <EndNotice plan={p} />}
-      {p.error && !ended && (
-        <div className="alert alert-error" role="alert">
-          {p.error}
-        </div>
-      )}
-      {(streamError || state.error) && (
-        <div className="alert alert-error" role="alert">
-          {streamError ?? state.error}
-        </div>
-      )}
+      {!ended && <ErrorAlert message={p.error} />}
+      <ErrorAlert message={streamError ?? state.error} />
 
       <PlanStats plan={p} now={now} />
 
@@ -164,17 +134,10 @@ function BudgetStat({ row }: { row: BudgetRow }) {
 function PlanStats({ plan: p, now }: { plan: Session; now: number }) {
   const rows = budgetRows(p, now);
   const tokens = sessionTokens(p);
-  const conversationId = p.plan?.conversationId ?? null;
   return (
     <dl className="stats plan-stats">
-      <div>
-        <dt>Started</dt>
-        <dd title={absoluteTime(p.startedAt)}>{p.startedAt ? relativeTime(p.startedAt, now) : 'not started'}</dd>
-      </div>
-      <div>
-        <dt>Duration</dt>
-        <dd data-testid="plan-duration">{formatDuration(sessionDuration(p, now))}</dd>
-      </div>
+      <StartedStat s={p} now={now} />
+      <DurationStat s={p} now={now} testId="plan-duration" />
       {rows[0]!.limit ? (
         <BudgetStat row={rows[0]!} />
       ) : (
@@ -192,21 +155,8 @@ function PlanStats({ plan: p, now }: { plan: Session; now: number }) {
         </div>
       )}
       {rows[2]!.limit && <BudgetStat row={rows[2]!} />}
-      {p.conversation && (
-        <div className="stat-medium" title="The shared agent conversation's running total">
-          <dt>Conversation total</dt>
-          <dd>
-            {formatCost(p.conversation.costUsd)}
-            <span className="stat-detail">{formatTokens(p.conversation.tokenCount)} tokens</span>
-          </dd>
-        </div>
-      )}
-      <div className={conversationId ? 'stat-wide' : ''}>
-        <dt>Conversation</dt>
-        <dd title={conversationId ?? 'No agent conversation yet'} data-testid="plan-conversation">
-          {conversationId ? <code>{conversationId}</code> : <span className="muted">—</span>}
-        </dd>
-      </div>
+      {p.conversation && <ConversationTotalStat total={p.conversation} hint="The shared agent conversation's running total" />}
+      <ConversationStat id={p.plan?.conversationId ?? null} missing="No agent conversation yet" testId="plan-conversation" />
       {p.plan?.endReason && (
         <div>
           <dt>End reason</dt>
@@ -217,47 +167,14 @@ function PlanStats({ plan: p, now }: { plan: Session; now: number }) {
   );
 }
 
-const ACTION_LABEL: Record<PlanAction, string> = { start: '▶ Start', pause: '❚❚ Pause', resume: '▶ Resume', stop: '■ Stop' };
-
 function PlanControls({ plan, store }: { plan: Session; store: PlanStore }) {
-  const { api, notify } = useApp();
-  const [busy, setBusy] = useState<PlanAction | null>(null);
-  const [stopping, setStopping] = useState(false);
-  useEffect(() => {
-    if (isTerminal(plan.status)) setStopping(false);
-  }, [plan.status]);
-
-  const run = async (a: PlanAction) => {
-    setBusy(a);
-    if (a === 'stop') setStopping(true);
-    try {
-      store.updatePlan(await api[a](plan.id));
-    } catch (e) {
-      if (a === 'stop') setStopping(false);
-      notify((e as Error).message, 'error');
-    } finally {
-      setBusy(null);
-    }
-  };
+  const { api } = useApp();
+  const { busy, stopping, run } = useActionRunner<PlanAction>(plan.status);
   return (
-    <div className="controls" role="group" aria-label="Plan controls">
-      {stopping && !isTerminal(plan.status) && (
-        <span className="muted small" role="status">
-          Stopping…
-        </span>
-      )}
+    <ControlBar label="Plan controls" status={plan.status} stopping={stopping}>
       {planActionsFor(plan.status).map((a) => (
-        <button
-          key={a}
-          type="button"
-          className={`btn ${a === 'stop' ? 'btn-danger' : a === 'pause' ? '' : 'btn-primary'}`}
-          onClick={() => void run(a)}
-          disabled={busy !== null || (a === 'stop' && stopping)}
-          data-action={a}
-        >
-          {busy === a ? '…' : ACTION_LABEL[a]}
-        </button>
+        <ActionButton key={a} a={a} busy={busy} stopping={stopping} onClick={() => void run(a, async () => store.updatePlan(await api[a](plan.id)))} />
       ))}
-    </div>
+    </ControlBar>
   );
 }

@@ -159,7 +159,7 @@ function ChildChip({ s, role, on, onPick }: { s: Session; role: 'task' | 'verify
   return (
     <button
       type="button"
-      className={`child-chip child-chip-${s.status}${on ? ' on' : ''}`}
+      className={`pill child-chip child-chip-${s.status}${on ? ' on' : ''}`}
       onClick={() => onPick(s.id)}
       aria-pressed={on}
       title={`${role === 'verify' ? 'Verify run' : 'Agent session'} ${s.id}: ${STATUS_LABEL[s.status]}. Show its output.`}
@@ -181,7 +181,7 @@ function VerifyChip({ r, open, onToggle }: { r: VerifyResult; open: boolean; onT
   return (
     <button
       type="button"
-      className={`verify-chip ${r.passed ? 'verify-passed' : 'verify-failed'}`}
+      className={`pill verify-chip ${r.passed ? 'verify-passed' : 'verify-failed'}`}
       aria-expanded={expandable ? open : undefined}
       onClick={expandable ? onToggle : undefined}
       title={r.passed ? 'The verify command exited 0' : `The verify command failed${r.willRetry ? '; the task was tried again' : ''}. Show its last lines.`}

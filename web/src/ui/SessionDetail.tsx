@@ -2,26 +2,17 @@ import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { ApiError } from '../api/http';
 import { isStructured, type Session } from '../api/model';
 import { StreamConnection, streamUrl, type ConnectionState } from '../api/stream';
-import {
-  absoluteTime,
-  formatBytes,
-  formatCost,
-  formatDuration,
-  formatTokens,
-  relativeTime,
-  sessionDuration,
-  sessionTitle,
-  sessionTokens,
-  shellQuote,
-} from '../data/format';
+import { formatBytes, formatCost, formatTokens, sessionTitle, sessionTokens, shellQuote } from '../data/format';
 import { SessionFeed } from '../data/sessionFeed';
-import { actionsFor, isLive, isTerminal, type Action } from '../data/status';
-import { basename, SpecChips, StatusBadge, useNow } from './common';
+import { isLive, isTerminal } from '../data/status';
+import { useNow } from './common';
 import { useApp } from './context';
+import { ConversationStat, ConversationTotalStat, DetailHead, DurationStat, ErrorAlert, StartedStat, usePageTitle } from './detail';
 import { EventsTimeline } from './EventsTimeline';
 import { LiveTerminal } from './LiveTerminal';
 import { PlanPage } from './PlanPage';
 import { Replay } from './Replay';
+import { ContinueForm, Controls } from './SessionControls';
 import { href, navigate } from './router';
 import { Transcript } from './Transcript';
 
@@ -82,9 +73,7 @@ export function SessionDetailPage({ id, tab }: { id: string; tab: string | null 
         <p>
           <a href={href('/')}>← All sessions</a>
         </p>
-        <div className="alert alert-error" role="alert">
-          {loadError.status === 404 ? `No session ${id}. It may have been deleted.` : loadError.message}
-        </div>
+        <ErrorAlert message={loadError.status === 404 ? `No session ${id}. It may have been deleted.` : loadError.message} />
       </div>
     );
   }
@@ -122,55 +111,23 @@ function Detail({ s, feed, tab, connState, streamError }: { s: Session; feed: Se
   };
   const now = useNow(1000, isLive(s.status));
   const [continuing, setContinuing] = useState(false);
-  useEffect(() => {
-    document.title = `${s.status} · ${sessionTitle(s)} — agentmux`;
-    return () => {
-      document.title = 'agentmux';
-    };
-  }, [s]);
+  usePageTitle(s.status, sessionTitle(s));
 
   return (
     <div className="page detail">
-      <nav className="crumbs" aria-label="Breadcrumb">
-        <a href={href('/')}>← All sessions</a>
-      </nav>
-      <header className="detail-head">
-        <div className="detail-title">
-          <div className="detail-title-row">
-            <StatusBadge status={s.status} />
-            <h1 title={s.prompt ?? undefined}>{sessionTitle(s)}</h1>
-          </div>
-          <div className="detail-sub">
-            <code className="id" title="Session id">
-              {s.id}
-            </code>
-            <span className="tool">{s.tool}</span>
-            <span className="mode">{s.mode}</span>
-            <SpecChips ids={s.specIds} max={8} />
-            <a className="project" href={href('/specs', { project: s.projectPath })} title={`Specs of ${s.projectPath}`}>
-              {s.projectPath}
-            </a>
-            {connState !== 'open' && !ended && (
-              <span className="conn-inline" role="status">
-                {connState === 'reconnecting' ? 'Reconnecting…' : 'Connecting…'}
-              </span>
-            )}
-          </div>
-        </div>
-        <Controls s={s} feed={feed} onContinue={() => setContinuing(true)} />
-      </header>
+      <DetailHead
+        s={s}
+        idLabel="Session id"
+        title={sessionTitle(s)}
+        hint={s.prompt ?? undefined}
+        mode={s.mode}
+        connState={connState}
+        controls={<Controls s={s} feed={feed} onContinue={() => setContinuing(true)} />}
+      />
       {continuing && <ContinueForm s={s} onClose={() => setContinuing(false)} />}
 
-      {s.error && (
-        <div className="alert alert-error" role="alert">
-          {s.error}
-        </div>
-      )}
-      {streamError && (
-        <div className="alert alert-error" role="alert">
-          {streamError}
-        </div>
-      )}
+      <ErrorAlert message={s.error} />
+      <ErrorAlert message={streamError} />
 
       <Stats s={s} now={now} feed={feed} />
 
@@ -237,14 +194,8 @@ function Stats({ s, now, feed }: { s: Session; now: number; feed: SessionFeed })
   const exit = s.signal ? s.signal : s.exitCode !== null ? String(s.exitCode) : isTerminal(s.status) ? '—' : 'running';
   return (
     <dl className="stats">
-      <div>
-        <dt>Started</dt>
-        <dd title={absoluteTime(s.startedAt)}>{s.startedAt ? relativeTime(s.startedAt, now) : 'not started'}</dd>
-      </div>
-      <div>
-        <dt>Duration</dt>
-        <dd data-testid="stat-duration">{formatDuration(sessionDuration(s, now))}</dd>
-      </div>
+      <StartedStat s={s} now={now} />
+      <DurationStat s={s} now={now} testId="stat-duration" />
       <div>
         <dt>Exit</dt>
         <dd className={s.exitCode && s.exitCode !== 0 ? 'bad' : s.signal ? 'bad' : ''} data-testid="stat-exit" title={s.signal ? `Ended by signal ${s.signal}` : undefined}>
@@ -269,18 +220,9 @@ function Stats({ s, now, feed }: { s: Session; now: number; feed: SessionFeed })
         </div>
       )}
       {s.conversation && (s.conversation.costUsd !== s.costUsd || s.conversation.tokenCount !== tokens) && (
-        <div className="stat-medium" title="The whole agent conversation, earlier sessions included">
-          <dt>Conversation total</dt>
-          <dd>
-            {formatCost(s.conversation.costUsd)}
-            <span className="stat-detail">{formatTokens(s.conversation.tokenCount)} tokens</span>
-          </dd>
-        </div>
+        <ConversationTotalStat total={s.conversation} hint="The whole agent conversation, earlier sessions included" />
       )}
-      <div className={s.agentSessionId ? 'stat-wide' : ''}>
-        <dt>Conversation</dt>
-        <dd title={s.agentSessionId ?? 'No agent conversation id'}>{s.agentSessionId ? <code>{s.agentSessionId}</code> : <span className="muted">—</span>}</dd>
-      </div>
+      <ConversationStat id={s.agentSessionId} missing="No agent conversation id" />
       <div>
         <dt>Output</dt>
         <dd>
@@ -303,159 +245,5 @@ function Stats({ s, now, feed }: { s: Session; now: number; feed: SessionFeed })
         </div>
       )}
     </dl>
-  );
-}
-
-const ACTION_LABEL: Record<Action, string> = {
-  start: '▶ Start',
-  pause: '❚❚ Pause',
-  resume: '▶ Resume',
-  stop: '■ Stop',
-  continue: '↪ Continue',
-  retry: '↻ Retry',
-  delete: 'Delete',
-};
-
-/** A new session that resumes this one's agent conversation with a new prompt. */
-function ContinueForm({ s, onClose }: { s: Session; onClose: () => void }) {
-  const { api, notify } = useApp();
-  const [prompt, setPrompt] = useState('');
-  const [fresh, setFresh] = useState(true);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  return (
-    <form
-      className="continue"
-      aria-label="Continue the conversation"
-      onSubmit={(e) => {
-        e.preventDefault();
-        setBusy(true);
-        setError(null);
-        api
-          .continueConversation(s.id, { prompt, fallback: fresh ? 'fresh' : 'none' })
-          .then((created) => {
-            notify(`Continuing the conversation in ${created.id.slice(0, 13)}`);
-            navigate(href(`/sessions/${created.id}`));
-          })
-          .catch((err: Error) => setError(err.message))
-          .finally(() => setBusy(false));
-      }}
-    >
-      <label className="field">
-        <span>
-          Continue the conversation <span className="muted small">{s.agentSessionId}</span>
-        </span>
-        <textarea value={prompt} onChange={(e) => setPrompt(e.target.value)} rows={3} required autoFocus placeholder="Now also add tests for it" />
-      </label>
-      <label className="check small">
-        <input type="checkbox" checked={fresh} onChange={(e) => setFresh(e.target.checked)} /> If the agent lost the conversation, start a fresh one with
-        the earlier context
-      </label>
-      {error && (
-        <p className="alert alert-error" role="alert">
-          {error}
-        </p>
-      )}
-      <div className="continue-actions">
-        <button type="button" className="btn btn-ghost" onClick={onClose}>
-          Cancel
-        </button>
-        <button type="submit" className="btn btn-primary" disabled={busy || !prompt.trim()}>
-          {busy ? 'Starting…' : 'Continue'}
-        </button>
-      </div>
-    </form>
-  );
-}
-
-function Controls({ s, feed, onContinue }: { s: Session; feed: SessionFeed; onContinue: () => void }) {
-  const { api, notify } = useApp();
-  const [busy, setBusy] = useState<Action | null>(null);
-  const [stopping, setStopping] = useState(false);
-  const [confirmDelete, setConfirmDelete] = useState(false);
-
-  useEffect(() => {
-    if (isTerminal(s.status)) setStopping(false);
-  }, [s.status]);
-
-  const run = async (a: Action) => {
-    if (a === 'delete' && !confirmDelete) {
-      setConfirmDelete(true);
-      return;
-    }
-    if (a === 'continue') {
-      onContinue();
-      return;
-    }
-    setBusy(a);
-    try {
-      switch (a) {
-        case 'start':
-          feed.updateSession(await api.start(s.id));
-          break;
-        case 'pause':
-          feed.updateSession(await api.pause(s.id));
-          break;
-        case 'resume':
-          feed.updateSession(await api.resume(s.id));
-          break;
-        case 'stop':
-          setStopping(true);
-          feed.updateSession(await api.stop(s.id));
-          break;
-        case 'retry': {
-          const created = await api.retry(s.id);
-          notify(`Started a new session with the same settings (${created.id.slice(0, 13)})`);
-          navigate(href(`/sessions/${created.id}`));
-          break;
-        }
-        case 'delete':
-          await api.remove(s.id);
-          notify(`Deleted session ${s.id.slice(0, 13)} (${basename(s.projectPath)})`);
-          navigate(href('/'));
-          break;
-      }
-    } catch (e) {
-      if (a === 'stop') setStopping(false);
-      notify((e as Error).message, 'error');
-    } finally {
-      setBusy(null);
-      if (a === 'delete') setConfirmDelete(false);
-    }
-  };
-
-  const actions = actionsFor(s);
-  return (
-    <div className="controls" role="group" aria-label="Session controls">
-      {stopping && !isTerminal(s.status) && (
-        <span className="muted small" role="status">
-          Stopping…
-        </span>
-      )}
-      {actions.map((a) =>
-        a === 'delete' && confirmDelete ? (
-          <span key={a} className="confirm" role="group" aria-label="Confirm delete">
-            <span className="small">Delete its logs and events?</span>
-            <button type="button" className="btn btn-danger" onClick={() => void run('delete')} disabled={busy !== null} autoFocus>
-              Delete
-            </button>
-            <button type="button" className="btn btn-ghost" onClick={() => setConfirmDelete(false)}>
-              Cancel
-            </button>
-          </span>
-        ) : (
-          <button
-            key={a}
-            type="button"
-            className={`btn ${a === 'stop' ? 'btn-danger' : a === 'delete' ? 'btn-ghost btn-danger-text' : a === 'retry' || a === 'resume' || a === 'start' || a === 'continue' ? 'btn-primary' : ''}`}
-            onClick={() => void run(a)}
-            disabled={busy !== null || (a === 'stop' && stopping)}
-            data-action={a}
-          >
-            {busy === a ? '…' : ACTION_LABEL[a]}
-          </button>
-        ),
-      )}
-    </div>
   );
 }
