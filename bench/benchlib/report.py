@@ -73,6 +73,11 @@ def _targets(r):
         v = mem["agentmux"]["slope_mb_per_min"]
         out.append(("flat RSS over %d s (|slope| < 0.1 MB/min)" % M["memory"]["seconds"], f(v, "%+.3f MB/min"),
                     abs(v) < 0.1))
+    ck = M.get("checkpoints", {})
+    if "checkpoint_s" in ck:
+        v = ck["checkpoint_s"]["median"]
+        out.append(("checkpoint of %d files (%.0f MB) < 2 s after the first" % (ck["files"], ck["bytes"] / 1e6),
+                    f(v, "%.2f s"), v < 2))
     pl = M.get("plans", {})
     if "overhead_ms_p50" in pl:
         out.append(("plan: every run completed", "yes" if pl["all_completed"] else "NO", pl["all_completed"]))
@@ -95,6 +100,24 @@ def plans_section(M):
           "the plan's row (its state JSON is %d bytes) and %.1f events." % (
               pl["overhead_ms_p50"], pl["plan_writes_per_task"], pl["state_bytes"], pl["plan_events_per_task"])]
     return L
+
+
+def checkpoints_section(M):
+    ck = M.get("checkpoints")
+    if not ck or "checkpoint_s" not in ck:
+        return []
+    return ["", "## 7. Checkpoints on a large tree", "",
+            "%d files, %.0f MB, committed; 10 files changed before each checkpoint; %d repetitions." % (
+                ck["files"], ck["bytes"] / 1e6, ck["reps"]), "",
+            "| what | seconds |", "|---|---|",
+            "| agentmux checkpoint (private index, whole working tree) | %s |" % mm(ck["checkpoint_s"], "%.3f"),
+            "| `git stash create` (tracked changes only) | %s |" % mm(ck["stash_create_s"], "%.3f"),
+            "| agentmux / stash create | %s |" % mm(ck["ratio_vs_stash_create"], "%.2f"),
+            "| first session start in the tree (its before checkpoint: cold) | %.3f |" % ck["first_start_with_checkpoint_s"],
+            "| session start in the tree (with its before checkpoint) | %s |" % mm(ck["start_in_repo_s"], "%.3f"),
+            "| session start outside git | %s |" % mm(ck["start_outside_git_s"], "%.3f"), "",
+            "Objects a checkpoint adds: %s (the changed blobs and the trees above them, and the commit)." %
+            mm(ck["objects_added"], "%.0f")]
 
 
 def table(r):
@@ -212,6 +235,7 @@ def markdown(r):
         L += ["", "agentmux clients that got every byte once and in order: %d of %d (resyncs: %d)." % (
             a.get("clients_complete", 0), mem["clients"], a.get("client_resyncs", 0))]
     L += plans_section(M)
+    L += checkpoints_section(M)
     errs = [(k, v["error"]) for k, v in M.items() if "error" in v]
     if errs:
         L += ["", "## Errors", ""] + ["- %s: %s" % e for e in errs]

@@ -115,6 +115,9 @@ class Adapter {
   virtual ToolInfo Inspect(const std::string& path_env) const = 0;
   // Whether Plan() honours metadata "resume_conversation" (the agent's conversation id).
   virtual bool SupportsResume() const { return false; }
+  // Whether Plan() honours metadata "fork_conversation" with "resume_conversation": a new
+  // conversation that starts as a copy of the given one (Claude Code's --fork-session).
+  virtual bool SupportsFork() const { return false; }
   // True when a resumed run failed because the agent does not know the conversation (each CLI's
   // "no conversation found"); `agent_error` is the parser's error text, `stderr_tail` the end of
   // stderr.

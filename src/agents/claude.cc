@@ -26,6 +26,7 @@ namespace {
 class ClaudeAdapter : public CliAdapter {
  public:
   std::unique_ptr<TranscriptBuilder> NewTranscriptBuilder() const override { return MakeClaudeTranscriptBuilder(); }
+  bool SupportsFork() const override { return true; }
   ClaudeAdapter()
       : CliAdapter("claude", "claude", "Claude Code",
                    "install Claude Code with `npm install -g @anthropic-ai/claude-code` (or set "
@@ -48,19 +49,24 @@ class ClaudeAdapter : public CliAdapter {
     // --dangerously-skip-permissions as root unless told it runs in a sandbox.
     plan.argv.insert(plan.argv.end(), {"-p", "--output-format", "stream-json", "--verbose",
                                        "--dangerously-skip-permissions"});
-    AddConversation(resume, plan);
+    AddConversation(s, resume, plan);
     if (::geteuid() == 0) plan.env["IS_SANDBOX"] = "1";
     plan.stdin_data = s.context;
   }
 
   void BuildGuided(const SessionRecord& s, const std::optional<std::string>& resume, LaunchPlan& plan) const override {
-    AddConversation(resume, plan);
+    AddConversation(s, resume, plan);
     if (!s.context.empty()) plan.argv.push_back(s.context);
   }
 
-  // --resume ID continues a conversation; otherwise --session-id pre-assigns a fresh one so the
-  // conversation id is known before the first byte.
-  static void AddConversation(const std::optional<std::string>& resume, LaunchPlan& plan) {
+  // --resume ID continues a conversation (with --fork-session: a copy of it under a new id, which
+  // the output then reports — metadata fork_conversation, a restore's continue); otherwise
+  // --session-id pre-assigns a fresh one so the conversation id is known before the first byte.
+  static void AddConversation(const SessionRecord& s, const std::optional<std::string>& resume, LaunchPlan& plan) {
+    if (resume && s.metadata.count("fork_conversation")) {
+      plan.argv.insert(plan.argv.end(), {"--resume", *resume, "--fork-session"});
+      return;
+    }
     std::string id = resume.value_or(NewUuidV4());
     plan.argv.insert(plan.argv.end(), {resume ? "--resume" : "--session-id", id});
     plan.agent_session_id = id;

@@ -12,6 +12,7 @@
 #include "model/state.h"
 #include "session/manager.h"
 #include "specs/specs.h"
+#include "workflow/checkpoints.h"
 #include "workflow/plans.h"
 
 namespace agentmux {
@@ -78,6 +79,8 @@ Result<CreateRequest> ParseCreate(const json& body) {
     req.cols = static_cast<unsigned short>(std::clamp<int64_t>(Field<int64_t>(body, "cols").value_or(0), 0, 1000));
     req.rows = static_cast<unsigned short>(std::clamp<int64_t>(Field<int64_t>(body, "rows").value_or(0), 0, 1000));
     req.start_requested = Field<bool>(body, "start").value_or(false);
+    req.worktree = Field<bool>(body, "worktree").value_or(false);
+    req.base = Field<std::string>(body, "base");
   } catch (const FieldError& e) {
     return Error::InvalidArgument("bad_field", e.what());
   }
@@ -100,7 +103,8 @@ ApiResponse Api::SessionResponse(int status, const Result<SessionRecord>& r) con
   return r.ok() ? JsonResponse(status, SessionJson(*r, manager_.adapters())) : ErrorResponse(r.error());
 }
 
-Api::Api(SessionManager& manager, PlanDriver* plans) : manager_(manager), plans_(plans), started_ms_(NowMs()) {}
+Api::Api(SessionManager& manager, PlanDriver* plans, Checkpoints* checkpoints)
+    : manager_(manager), plans_(plans), checkpoints_(checkpoints), started_ms_(NowMs()) {}
 
 ApiResponse Api::Handle(const ApiRequest& req) {
   try {
@@ -148,7 +152,9 @@ ApiResponse Api::Handle(const ApiRequest& req) {
         return ErrorResponse(Error::InvalidArgument("bad_json", "the request body must be a JSON object"));
     }
     CheckFields(*route, call.body);
-    if (!id.empty()) {
+    if (!route->id_is_session) {
+      call.param = id;
+    } else if (!id.empty()) {
       auto rec = manager_.Get(id);
       if (!rec.ok()) return ErrorResponse(rec.error());
       call.session = std::move(*rec);
@@ -237,6 +243,10 @@ ApiResponse Api::ListSessions(const ApiCall& c) {
 ApiResponse Api::CreateSession(const ApiCall& c) {
   auto create = ParseCreate(c.body);
   if (!create.ok()) return ErrorResponse(create.error());
+  if (create->worktree) {
+    if (!checkpoints_) return ErrorResponse(Error::Unavailable("no_driver", "this daemon does not make worktrees"));
+    if (auto st = checkpoints_->CheckWorktreeRequest(create->project_path); !st.ok()) return ErrorResponse(st.error());
+  }
   bool start = create->start_requested;
   auto rec = manager_.Create(std::move(*create));
   if (!rec.ok()) return ErrorResponse(rec.error());
@@ -271,6 +281,10 @@ ApiResponse Api::GetSession(const ApiCall& c) {
 }
 
 ApiResponse Api::DeleteSession(const ApiCall& c) {
+  if (checkpoints_ && !manager_.IsLive(c.session.id) && IsTerminal(c.session.status)) {
+    if (auto st = checkpoints_->BeforeDelete(c.session, c.query.count("force") > 0); !st.ok())
+      return ErrorResponse(st.error());
+  }
   if (auto st = manager_.Delete(c.session.id); !st.ok()) return ErrorResponse(st.error());
   return JsonResponse(200, {{"deleted", c.session.id}});
 }

@@ -22,6 +22,7 @@ namespace agentmux {
 
 class SessionManager;
 class PlanDriver;
+class Checkpoints;
 
 // The Session payload (docs/api.md): the record's fields plus `transcript` — true when the
 // session's output has transcript items (GET /api/sessions/:id/transcript, the WebSocket
@@ -50,7 +51,8 @@ class Api;
 // One request, matched to its route: the session named by `:id` (resolved), the query, the body.
 struct ApiCall {
   const ApiRequest* request = nullptr;
-  SessionRecord session;  // routes with :id
+  SessionRecord session;  // routes with :id (a session)
+  std::string param;      // routes whose :id is not a session (a checkpoint id), as given
   Query query;
   nlohmann::json body = nlohmann::json::object();
 };
@@ -61,6 +63,7 @@ struct Route {
   std::vector<BodyField> fields;  // the body fields the handler reads
   ApiResponse (Api::*handler)(const ApiCall&);
   const char* doc;  // one line: what it does
+  bool id_is_session = true;  // ":id" names a session (resolved before the handler) or not (ApiCall::param)
 };
 
 // REQUIRES: called on the manager's loop thread, except GET /api/tools (only reads adapters; the
@@ -68,8 +71,9 @@ struct Route {
 // `finish` (codec.h) runs off the loop.
 class Api {
  public:
-  // `plans` serves POST /api/plans (null: 503 no_driver).
-  explicit Api(SessionManager& manager, PlanDriver* plans = nullptr);
+  // `plans` serves POST /api/plans, `checkpoints` the checkpoint, diff and worktree routes (null:
+  // 503 no_driver).
+  explicit Api(SessionManager& manager, PlanDriver* plans = nullptr, Checkpoints* checkpoints = nullptr);
   ApiResponse Handle(const ApiRequest& request);
   // Every route, in docs/api.md's order.
   static const std::vector<Route>& Routes();
@@ -81,6 +85,12 @@ class Api {
   ApiResponse Specs(const ApiCall& c);
   ApiResponse ListSessions(const ApiCall& c);
   ApiResponse CreatePlan(const ApiCall& c);
+  ApiResponse Diff(const ApiCall& c);
+  ApiResponse ListCheckpoints(const ApiCall& c);
+  ApiResponse CreateCheckpoint(const ApiCall& c);
+  ApiResponse RestoreCheckpoint(const ApiCall& c);
+  ApiResponse Merge(const ApiCall& c);
+  ApiResponse Discard(const ApiCall& c);
   ApiResponse CreateSession(const ApiCall& c);
   ApiResponse GetSession(const ApiCall& c);
   ApiResponse DeleteSession(const ApiCall& c);
@@ -99,6 +109,7 @@ class Api {
 
   SessionManager& manager_;
   PlanDriver* plans_ = nullptr;
+  Checkpoints* checkpoints_ = nullptr;
   int64_t started_ms_;
 };
 

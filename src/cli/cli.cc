@@ -12,6 +12,7 @@
 
 #include "api/api.h"
 #include "base/clock.h"
+#include "cli/changes_cmd.h"
 #include "cli/common.h"
 #include "cli/create_options.h"
 #include "cli/doctor.h"
@@ -305,11 +306,13 @@ int RunCli(int argc, char** argv) {
     c->add_option("id", id_arg)->required();
     c->add_option("--grace", grace_s, "seconds between SIGTERM and SIGKILL (default 10)");
   }, control("stop", "stopped"));
-  both("delete", "rm", "delete an ended session with its logs and events", [&](CLI::App* c) {
+  bool force = false;
+  both("delete", "rm", "delete an ended session with its logs, events, checkpoints and worktree", [&](CLI::App* c) {
     c->add_option("id", id_arg)->required();
+    c->add_flag("--force,-f", force, "also delete its worktree branch when it holds commits merged nowhere");
   }, [&] {
     auto client = Connect(g);
-    json r = Call(client, "DELETE", "/api/sessions/" + Escape(id_arg));
+    json r = Call(client, "DELETE", "/api/sessions/" + Escape(id_arg) + (force ? "?force=1" : ""));
     if (g.json_out) std::printf("%s\n", r.dump(2).c_str());
     else std::printf("%s deleted\n", Str(r, "deleted").c_str());
   });
@@ -336,6 +339,7 @@ int RunCli(int argc, char** argv) {
   });
 
   AddPlanCommands(app, g);
+  AddChangesCommands(app, g);
 
   bool repair = false;
   auto* doctor = app.add_subcommand("doctor", "check the database file; --repair backs a damaged one up and recovers it");

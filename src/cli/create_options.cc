@@ -27,6 +27,8 @@ void AddCreateOptions(CLI::App* cmd, CreateOpts& o) {
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll)
       ->allow_extra_args(false);
   cmd->add_option("--timeout", o.timeout, "end the session after this long (90s, 5m, 1h): SIGTERM, then SIGKILL; status failed");
+  cmd->add_flag("--worktree,-w", o.worktree, "run in a new git worktree on branch agentmux/<id> (see `diff`, `merge`)");
+  cmd->add_option("--base", o.base, "with --worktree: the commit or branch to start from (default: HEAD)");
   cmd->add_option("command", o.command, "command and arguments (after --) for the shell tool");
 }
 
@@ -39,6 +41,8 @@ json CreateBody(const CreateOpts& o) {
   if (!o.mode.empty()) body["mode"] = o.mode;
   if (!o.command.empty()) body["command"] = o.command;
   if (!o.timeout.empty()) body["timeout"] = o.timeout;
+  if (o.worktree) body["worktree"] = true;
+  if (!o.base.empty()) body["base"] = o.base;
   json env = json::object();
   for (const auto& kv : o.env) {
     auto eq = kv.find('=');

@@ -23,6 +23,8 @@ struct CreateOpts {
   bool detach = false;
   std::string until;     // run only: rerun until this command passes (a one-task plan, mode ralph)
   int max_attempts = 0;  // with --until (default 3)
+  bool worktree = false;  // run in a git worktree of its own
+  std::string base;       // with worktree: the commit to branch from
 };
 
 void AddCreateOptions(CLI::App* cmd, CreateOpts& o);

@@ -27,6 +27,7 @@
 #include "net/server.h"
 #include "session/launcher.h"
 #include "session/manager.h"
+#include "workflow/checkpoints.h"
 #include "workflow/plans.h"
 #include "store/store.h"
 
@@ -135,7 +136,13 @@ int RunDaemon(const Home& home, const DaemonOptions& daemon_options) {
     spdlog::error("cannot open {}: {}", home.pid_lock(), std::strerror(errno));
     return 1;
   }
-  if (::flock(lock_fd, LOCK_EX | LOCK_NB) != 0) {
+  // A daemon that just died may leave the lock held for a moment by a child caught between fork
+  // and exec (a shim being spawned): wait a little before calling it another daemon. (Starters only
+  // spawn a daemon when none answers on the socket.)
+  bool locked = false;
+  for (int waited = 0; waited <= 3000 && !(locked = ::flock(lock_fd, LOCK_EX | LOCK_NB) == 0); waited += 50)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  if (!locked) {
     spdlog::error("another agentmux daemon is running for {} (it holds {})", home.dir, home.pid_lock());
     return 1;
   }
@@ -167,7 +174,9 @@ int RunDaemon(const Home& home, const DaemonOptions& daemon_options) {
   // Plans (workflow/plans.h): parents the manager hands to their driver; settled after Recover.
   PlanDriver plans(io, manager);
   plans.Recover();
-  Api api(manager, &plans);
+  // Checkpoints, worktrees and diffs (workflow/checkpoints.h): a launch hook and a bus watcher.
+  Checkpoints checkpoints(manager, home.dir + "/worktrees");
+  Api api(manager, &plans, &checkpoints);
   ServerOptions server_options;
   server_options.unix_socket_path = home.socket();
   server_options.web_dir = daemon_options.web_dir;

@@ -1,6 +1,7 @@
 #include "model/session.h"
 
 #include <algorithm>
+#include <cstdlib>
 
 #include "base/clock.h"
 
@@ -53,7 +54,35 @@ nlohmann::json PlanJson(const SessionRecord& s) {
   }
   return out;
 }
+std::string Meta(const SessionRecord& s, const char* key) {
+  auto it = s.metadata.find(key);
+  return it == s.metadata.end() ? std::string() : it->second;
+}
+
+// A worktree session's worktree (workflow/checkpoints.h keeps it in metadata worktree_*).
+nlohmann::json WorktreeJson(const SessionRecord& s) {
+  std::string state = Meta(s, "worktree");
+  if (state != "active" && state != "merged" && state != "discarded") return nullptr;
+  return {{"path", Meta(s, "worktree_path")}, {"branch", Meta(s, "worktree_branch")},
+          {"base_commit", Meta(s, "worktree_base_commit")}, {"state", state}};
+}
+
+// What the session changed in its project, once known (metadata changes_*).
+nlohmann::json ChangesJson(const SessionRecord& s) {
+  if (Meta(s, "changes_files").empty()) return nullptr;
+  auto num = [&](const char* key) { return std::atoll(Meta(s, key).c_str()); };
+  return {{"files", num("changes_files")}, {"additions", num("changes_additions")},
+          {"deletions", num("changes_deletions")}};
+}
 }  // namespace
+
+const std::string& WorkingDir(const SessionRecord& s) {
+  auto state = s.metadata.find("worktree");
+  auto path = s.metadata.find("worktree_path");
+  if (state != s.metadata.end() && state->second == "active" && path != s.metadata.end() && !path->second.empty())
+    return path->second;
+  return s.project_path;
+}
 
 nlohmann::json ToJson(const SessionRecord& s, bool with_context) {
   using nlohmann::json;
@@ -93,6 +122,8 @@ nlohmann::json ToJson(const SessionRecord& s, bool with_context) {
       {"kind", ToString(s.kind)},
       {"position", opt(s.position)},
       {"plan", s.kind == SessionKind::kPlan ? PlanJson(s) : json(nullptr)},
+      {"worktree", WorktreeJson(s)},
+      {"changes", ChangesJson(s)},
       {"command", s.command},
       {"env", s.env},
       {"metadata", s.metadata},

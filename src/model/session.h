@@ -88,6 +88,10 @@ struct SessionRecord {
   int64_t log_bytes = 0;  // total log bytes
 };
 
+// Where the session's process runs: its git worktree while it has one (metadata worktree "active",
+// worktree_path: workflow/checkpoints.h), else its project.
+const std::string& WorkingDir(const SessionRecord& s);
+
 // JSON shape of the API (timestamps RFC 3339 UTC; `spec_ids` always an array; `context` omitted
 // unless `with_context`; `plan` is the public part of a plan's state, null for other kinds).
 nlohmann::json ToJson(const SessionRecord& s, bool with_context = false);

@@ -1,6 +1,7 @@
 #include "proc/run_command.h"
 
 #include <fcntl.h>
+#include <linux/close_range.h>
 #include <poll.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -78,24 +79,32 @@ Result<CommandResult> RunCommand(const std::vector<std::string>& argv, const std
   pid_t middle = ::fork();
   if (middle < 0) return Error::Internal(std::string("fork: ") + std::strerror(errno));
   if (middle == 0) {
+    // This process lives as long as the command: it must hold none of the daemon's descriptors
+    // (its daemon.pid lock above all — a new daemon could not start while it ran). Keep the two
+    // pipe ends as fds 3 and 4, close everything else.
+    int out_fd = ::fcntl(out_w.get(), F_DUPFD, 100), status_fd = ::fcntl(status_w.get(), F_DUPFD, 100);
+    if (out_fd < 0 || status_fd < 0 || ::dup2(out_fd, 3) < 0 || ::dup2(status_fd, 4) < 0) ::_exit(127);
+    ::close_range(5, ~0U, 0);
     pid_t child = ::fork();
     if (child == 0) {
       ::setpgid(0, 0);
       int devnull = ::open("/dev/null", O_RDONLY);
       if (devnull >= 0) ::dup2(devnull, 0);
-      ::dup2(out_w.get(), 1);
-      ::dup2(out_w.get(), 2);
+      ::dup2(3, 1);
+      ::dup2(3, 2);
+      ::close_range(3, ~0U, 0);
       if (::chdir(cwd.c_str()) != 0) ::_exit(126);
       ::execve(binary.c_str(), args.data(), envp.data());
       ::_exit(127);
     }
+    ::close(3);
     int32_t pid32 = child;
-    (void)!::write(status_w.get(), &pid32, sizeof pid32);
+    (void)!::write(4, &pid32, sizeof pid32);
     int st = 0;
     while (child > 0 && ::waitpid(child, &st, 0) < 0 && errno == EINTR) {
     }
     int32_t st32 = child > 0 ? st : (127 << 8);
-    (void)!::write(status_w.get(), &st32, sizeof st32);
+    (void)!::write(4, &st32, sizeof st32);
     ::_exit(0);
   }
   out_w.reset();

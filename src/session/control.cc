@@ -26,6 +26,13 @@ Result<SessionRecord> SessionManager::Continue(const std::string& id_or_prefix, 
     return Error::Conflict("no_conversation", "session " + parent->id +
                                                   " never reported a conversation id (did the agent start?); use retry");
   CreateRequest req = LikeParent(*parent);
+  if (parent->metadata.count("worktree_path") && parent->metadata.at("worktree") == "active") {
+    // The conversation goes on in its worktree (the files it knows are there).
+    req.worktree = false;
+    req.base.reset();
+    for (const auto& [k, v] : parent->metadata)
+      if (k.rfind("worktree", 0) == 0) req.metadata[k] = v;
+  }
   req.prompt = prompt && !prompt->empty() ? *prompt : std::string("Continue.");
   req.resume_conversation = parent->agent_session_id;
   req.fallback_fresh = fallback_fresh;
@@ -206,7 +213,7 @@ Status SessionManager::Delete(const std::string& id_or_prefix) {
   std::vector<std::string> ids;
   if (got->kind != SessionKind::kAgent) {
     for (const auto& child : Children(got->id)) {
-      if (live_.count(child.id) || !IsTerminal(child.status) && child.status != SessionStatus::kPending)
+      if (live_.count(child.id) || (!IsTerminal(child.status) && child.status != SessionStatus::kPending))
         return Error::Conflict("session_running", "session " + child.id + " of " + got->id + " is " +
                                                       std::string(ToString(child.status)) + "; stop the " +
                                                       std::string(ToString(got->kind)) + " first");

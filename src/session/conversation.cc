@@ -13,6 +13,11 @@ CreateRequest RequestLike(const SessionRecord& parent, const std::map<std::strin
   req.env = parent.env;
   for (const auto& [k, v] : secret_env) req.env[k] = v;
   req.parent_id = parent.id;
+  // A worktree session's retry gets a worktree of its own, from the same base.
+  if (parent.metadata.count("worktree")) {
+    req.worktree = true;
+    if (auto it = parent.metadata.find("worktree_base"); it != parent.metadata.end()) req.base = it->second;
+  }
   if (auto it = parent.metadata.find("timeout_ms"); it != parent.metadata.end()) {
     try {
       req.timeout_ms = std::stoll(it->second);

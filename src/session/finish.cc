@@ -173,6 +173,10 @@ void SessionManager::Finish(Live& live) {
     });
   };
   if (!store_.writable()) return retry_later();
+  if (finish_hook_ && !live.finish_hooked) {
+    live.finish_hooked = true;
+    finish_hook_(live.final_rec);
+  }
   SessionRecord snapshot = live.final_rec;
   snapshot.updated_at = NowMs();
   int64_t chunks = snapshot.log_seq, bytes = snapshot.log_bytes;

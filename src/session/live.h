@@ -37,6 +37,7 @@ struct SessionManager::Live {
   bool finishing = false;
   std::vector<int> escaped;  // pids that had left the process group, killed at the end
   bool final_ready = false;
+  bool finish_hooked = false;  // the manager's FinishHook ran
   SessionRecord final_rec;  // the ended session as it will be stored
   std::string final_event;
   nlohmann::json final_payload;

@@ -247,6 +247,11 @@ Result<SessionRecord> SessionManager::Create(CreateRequest req) {
   rec.position = req.position;
   rec.state = req.state.is_object() ? req.state : nlohmann::json::object();
   for (const auto& [k, v] : req.metadata) rec.metadata[k] = v;
+  if (req.worktree) rec.metadata["worktree"] = "requested";
+  if (req.base) {
+    if (!req.worktree) return Error::InvalidArgument("bad_base", "base goes with worktree: true (--worktree --base REF)");
+    rec.metadata["worktree_base"] = *req.base;
+  }
   // A continued conversation already holds the specs: deliver the new prompt alone.
   if (req.context) rec.context = *req.context;
   else rec.context = req.resume_conversation ? ComposeContext({}, rec.prompt) : ComposeContext(specs, rec.prompt);
@@ -360,9 +365,9 @@ EnvMap SessionManager::BuildEnv(const SessionRecord& rec, const LaunchPlan& plan
   env["LEANSPEC_SPEC_ID"] = rec.spec_ids.empty() ? "" : rec.spec_ids.front();
   if (rec.prompt) env["LEANSPEC_PROMPT"] = *rec.prompt;
   else env.erase("LEANSPEC_PROMPT");
-  env["LEANSPEC_PROJECT_PATH"] = rec.project_path;
+  env["LEANSPEC_PROJECT_PATH"] = WorkingDir(rec);
   // Shells and some CLIs (OpenCode) take the working directory from PWD, not getcwd().
-  env["PWD"] = rec.project_path;
+  env["PWD"] = WorkingDir(rec);
   env.erase("OLDPWD");
   env["AGENTMUX_SESSION_ID"] = rec.id;
   for (const auto& [k, v] : rec.env) env[k] = v;
@@ -386,6 +391,9 @@ Result<SessionRecord> SessionManager::Launch(SessionRecord rec, SessionAction ac
   if (auto t = Transition(rec.status, action); !t.ok()) return t.error();
   const Adapter* adapter = adapters_.Find(rec.tool);
   if (!adapter) return Error::Unavailable("unknown_tool", "this daemon has no adapter for tool '" + rec.tool + "'");
+  if (action == SessionAction::kStart && launch_hook_) {
+    if (auto st = launch_hook_(rec); !st.ok()) return st.error();
+  }
   auto unredacted = Unredact(rec);
   if (!unredacted.ok()) return unredacted.error();
   const SessionRecord& run = *unredacted;  // what the process gets; `rec` is what is stored and shown
@@ -416,7 +424,7 @@ Result<SessionRecord> SessionManager::Launch(SessionRecord rec, SessionAction ac
   SpawnOptions opts;
   opts.argv = plan->argv;
   for (const auto& [k, v] : env) opts.env.push_back(k + "=" + v);
-  opts.cwd = rec.project_path;
+  opts.cwd = WorkingDir(rec);
   opts.use_pty = plan->use_pty;
   auto size = [&](const char* key, unsigned short fallback) -> unsigned short {
     auto it = rec.metadata.find(key);

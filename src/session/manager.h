@@ -136,6 +136,17 @@ class SessionManager {
   // The children of `parent_id` (live fields included), by position, then creation.
   std::vector<SessionRecord> Children(const std::string& parent_id);
 
+  // Called in start (pending → running) just before the process is made, on the loop: it may
+  // change the record (its project_path, metadata: a worktree, a checkpoint), which is stored with
+  // the start; an error refuses the start (the session stays pending). Null = none.
+  using LaunchHook = std::function<Status(SessionRecord&)>;
+  void SetLaunchHook(LaunchHook hook) { launch_hook_ = std::move(hook); }
+  // Called once when a session has ended — its process reaped, its output drained — just before
+  // its end is recorded, on the loop, with the record as it will be stored (status decided); it
+  // may add metadata and record events of its own, which come before the final status event.
+  using FinishHook = std::function<void(SessionRecord&)>;
+  void SetFinishHook(FinishHook hook) { finish_hook_ = std::move(hook); }
+
   // A create request like `session` (tool, mode, project, specs, prompt, command, env with the
   // sensitive values still in memory, timeout), parent_id = session.id: for a plan's next attempt.
   CreateRequest RequestLike(const SessionRecord& session) const { return LikeParent(session); }
@@ -207,6 +218,8 @@ class SessionManager {
   Timers& timers_;
   std::map<std::string, std::unique_ptr<Live>> live_;
   std::map<SessionKind, ParentDriver*> drivers_;
+  LaunchHook launch_hook_;
+  FinishHook finish_hook_;
   ParentDriver* DriverOf(const SessionRecord& rec) const;
   SessionBus bus_;
   // Sensitive --env values (names like *KEY*, *TOKEN*): never stored, kept for the daemon's life.

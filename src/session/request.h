@@ -37,6 +37,10 @@ struct CreateRequest {
   nlohmann::json state = nlohmann::json::object();
   std::optional<std::string> context;
   std::map<std::string, std::string> metadata;
+  // Run in a git worktree of its own (issue 15: workflow/checkpoints.h makes it at start) on a
+  // branch from `base` (default HEAD).
+  bool worktree = false;
+  std::optional<std::string> base;
 };
 
 }  // namespace agentmux

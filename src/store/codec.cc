@@ -243,9 +243,59 @@ void SqliteTxn::SetMetadata(const std::string& session_id, const std::string& ke
 
 void SqliteTxn::DeleteSession(const std::string& session_id) {
   Database& db = db_;
+  Statement cp(db, "DELETE FROM checkpoints WHERE session_id = ?");
+  cp.bind(1, session_id);
+  cp.exec();
   Statement st(db, "DELETE FROM sessions WHERE id = ?");
   st.bind(1, session_id);
   st.exec();
+}
+
+const char* const kCheckpointColumns =
+    "id, session_id, n, kind, message, created_at, log_seq, git_commit, git_ref, tree_path, agent_session_id, "
+    "files_changed, state, metadata";
+
+void SqliteTxn::InsertCheckpoint(const CheckpointRecord& c) {
+  Statement st(db_, std::string("INSERT INTO checkpoints (") + kCheckpointColumns +
+                        ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+  int i = 1;
+  st.bind(i++, c.id);
+  st.bind(i++, c.session_id);
+  st.bind(i++, c.n);
+  st.bind(i++, c.kind);
+  BindOpt(st, i++, c.message ? std::optional(RedactText(*c.message)) : std::nullopt);
+  st.bind(i++, Rfc3339(c.created_at));
+  st.bind(i++, c.log_seq);
+  st.bind(i++, c.git_commit);
+  st.bind(i++, c.git_ref);
+  st.bind(i++, c.tree_path);
+  BindOpt(st, i++, c.agent_session_id);
+  BindOpt(st, i++, c.files_changed);
+  st.bind(i++, RedactStrings(c.state).dump());
+  st.bind(i++, RedactStrings(c.metadata).dump());
+  st.exec();
+}
+
+CheckpointRecord ReadCheckpointRow(Statement& q) {
+  CheckpointRecord c;
+  int i = 0;
+  c.id = q.getColumn(i++).getString();
+  c.session_id = q.getColumn(i++).getString();
+  c.n = q.getColumn(i++).getInt64();
+  c.kind = q.getColumn(i++).getString();
+  c.message = OptText(q.getColumn(i++));
+  c.created_at = ParseRfc3339(q.getColumn(i++).getString()).value_or(0);
+  c.log_seq = q.getColumn(i++).getInt64();
+  c.git_commit = q.getColumn(i++).getString();
+  c.git_ref = q.getColumn(i++).getString();
+  c.tree_path = q.getColumn(i++).getString();
+  c.agent_session_id = OptText(q.getColumn(i++));
+  c.files_changed = OptInt(q.getColumn(i++));
+  for (auto* field : {&c.state, &c.metadata}) {
+    auto j = nlohmann::json::parse(q.getColumn(i++).getString(), nullptr, false);
+    *field = j.is_object() ? std::move(j) : nlohmann::json::object();
+  }
+  return c;
 }
 
 }  // namespace agentmux

@@ -19,6 +19,7 @@ class SqliteTxn final : public StoreTxn {
                       int64_t ts_ms) override;
   void SetMetadata(const std::string& session_id, const std::string& key, const std::string& value) override;
   void DeleteSession(const std::string& session_id) override;
+  void InsertCheckpoint(const CheckpointRecord& c) override;
 
  private:
   SQLite::Database& db_;
@@ -26,6 +27,10 @@ class SqliteTxn final : public StoreTxn {
 
 // The columns of `sessions` in the order ReadSessionRow expects them.
 extern const char* const kSessionColumns;
+
+// The columns of `checkpoints` in the order ReadCheckpointRow expects them.
+extern const char* const kCheckpointColumns;
+CheckpointRecord ReadCheckpointRow(SQLite::Statement& q);
 
 // The per-session side tables (specs, metadata), prepared once per listing rather than once per row.
 struct SideTables {

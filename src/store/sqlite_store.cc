@@ -341,6 +341,34 @@ std::vector<EventRecord> SqliteStore::ReadEvents(const std::string& id, int64_t 
   });
 }
 
+std::vector<CheckpointRecord> SqliteStore::ListCheckpoints(const std::string& session_id) {
+  return Guarded([&]() -> std::vector<CheckpointRecord> {
+    Statement q(*reader_db_, std::string("SELECT ") + kCheckpointColumns +
+                                 " FROM checkpoints WHERE session_id = ? ORDER BY n");
+    q.bind(1, session_id);
+    std::vector<CheckpointRecord> out;
+    while (q.executeStep()) out.push_back(ReadCheckpointRow(q));
+    return out;
+  });
+}
+
+Result<CheckpointRecord> SqliteStore::GetCheckpoint(const std::string& prefix) {
+  return Guarded([&]() -> Result<CheckpointRecord> {
+    if (prefix.empty() || prefix.size() > 36 || prefix.find_first_not_of("0123456789abcdef-") != std::string::npos)
+      return Error::NotFound("checkpoint_not_found", "no checkpoint '" + prefix + "' (ids look like 01a2b3c4-…)");
+    Statement q(*reader_db_, std::string("SELECT ") + kCheckpointColumns +
+                                 " FROM checkpoints WHERE id >= ? AND id < ? || 'g' ORDER BY id LIMIT 2");
+    q.bind(1, prefix);
+    q.bind(2, prefix);
+    std::vector<CheckpointRecord> found;
+    while (q.executeStep()) found.push_back(ReadCheckpointRow(q));
+    if (found.empty()) return Error::NotFound("checkpoint_not_found", "no checkpoint '" + prefix + "'; list them with `agentmux checkpoints SESSION`");
+    if (found.size() > 1)
+      return Error::Conflict("ambiguous_id", "checkpoint id '" + prefix + "' matches more than one; give more of it");
+    return found[0];
+  });
+}
+
 int SqliteStore::schema_version() {
   return Guarded([&] { return reader_db_->execAndGet("PRAGMA user_version").getInt(); });
 }

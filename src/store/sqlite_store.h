@@ -47,6 +47,8 @@ class SqliteStore final : public Store {
   int64_t TailStartSeq(const std::string& id, int64_t lines) override;
   std::pair<int64_t, int64_t> LogExtent(const std::string& id) override;
   std::vector<EventRecord> ReadEvents(const std::string& id, int64_t after_id, int limit) override;
+  std::vector<CheckpointRecord> ListCheckpoints(const std::string& session_id) override;
+  Result<CheckpointRecord> GetCheckpoint(const std::string& prefix) override;
   int schema_version() override;
   std::string integrity() const override;
 

@@ -33,6 +33,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/result.h"
+#include "model/checkpoint.h"
 #include "model/session.h"
 
 namespace agentmux {
@@ -99,8 +100,10 @@ class StoreTxn {
                               int64_t ts_ms) = 0;
   // Sets one metadata key of a session (insert or replace).
   virtual void SetMetadata(const std::string& session_id, const std::string& key, const std::string& value) = 0;
-  // Deletes a session with its specs, metadata, logs and events.
+  // Deletes a session with its specs, metadata, logs, events and checkpoints.
   virtual void DeleteSession(const std::string& session_id) = 0;
+  // Stores a checkpoint (its `n` must be new for its session).
+  virtual void InsertCheckpoint(const CheckpointRecord& c) = 0;
 };
 
 class Store {
@@ -169,6 +172,10 @@ class Store {
   // (last seq, total bytes) actually stored for a session.
   virtual std::pair<int64_t, int64_t> LogExtent(const std::string& id) = 0;
   virtual std::vector<EventRecord> ReadEvents(const std::string& id, int64_t after_id, int limit) = 0;
+  // A session's checkpoints, oldest first.
+  virtual std::vector<CheckpointRecord> ListCheckpoints(const std::string& session_id) = 0;
+  // The checkpoint whose id starts with `prefix`. Errors: checkpoint_not_found, ambiguous_id.
+  virtual Result<CheckpointRecord> GetCheckpoint(const std::string& prefix) = 0;
   virtual int schema_version() = 0;
 
   // The file's integrity check (any thread): "ok" (checked, or closed cleanly last time),

@@ -27,7 +27,8 @@ class Parser {
     if (!root.IsMap()) throw Bad{"", "a plan is a mapping with at least `tasks:` (see `agentmux plan run --help`)"};
     Note("", root);
     static const std::set<std::string> known = {"name", "tool", "project", "project_path", "specs", "spec_ids",
-                                                "budget", "env", "timeout", "timeout_ms", "tasks", "mode"};
+                                                "budget", "env", "timeout", "timeout_ms", "tasks", "mode",
+                                                "worktree", "base"};
     bool has_tasks = false;
     for (const auto& kv : root) {
       std::string key = Key(kv.first, "");
@@ -43,6 +44,8 @@ class Parser {
       else if (key == "env") Env(v);
       else if (key == "timeout") def_.timeout_ms = Duration(v, key);
       else if (key == "timeout_ms") def_.timeout_ms = Positive(v, key);
+      else if (key == "worktree") def_.worktree = Bool(v, key);
+      else if (key == "base") def_.base = Text(v, key);
       else if (key == "mode") {
         std::string m = Text(v, key);
         if (m != "ralph" && m != "autonomous") throw Bad{key, "must be `autonomous` or `ralph`, not '" + m + "'"};
@@ -52,6 +55,7 @@ class Parser {
         Tasks(v);
       }
     }
+    if (def_.base && !def_.worktree) throw Bad{"base", "goes with `worktree: true` (the commit the worktree starts from)"};
     if (!has_tasks) throw Bad{"tasks", "missing: a plan needs `tasks:`, a list of at least one task (- prompt: …)"};
   }
 
@@ -87,6 +91,12 @@ class Parser {
     std::vector<std::string> out;
     for (size_t i = 0; i < v.size(); ++i) out.push_back(Text(v[i], field + "[" + std::to_string(i) + "]"));
     return out;
+  }
+  bool Bool(const YAML::Node& v, const std::string& field) {
+    Note(field, v);
+    bool b = false;
+    if (!v.IsScalar() || !YAML::convert<bool>::decode(v, b)) throw Bad{field, "must be true or false"};
+    return b;
   }
   int64_t Positive(const YAML::Node& v, const std::string& field) {
     Note(field, v);

@@ -10,6 +10,7 @@
 //   budget: { tokens: 2000000, cost_usd: 5, time: 2h }   # each optional (time_ms: N also)
 //   env: { KEY: VALUE }             # every task's environment
 //   timeout: 30m                    # per task attempt (timeout_ms: N also)
+//   worktree: true                  # the tasks work in one git worktree of the plan's (base: REF)
 //   tasks:                          # at least one
 //     - prompt: Create the User model
 //     - prompt: Add POST /login
@@ -60,6 +61,8 @@ struct PlanDefinition {
   PlanBudget budget;
   std::map<std::string, std::string> env;
   std::optional<int64_t> timeout_ms;
+  bool worktree = false;            // the tasks run in one git worktree (issue 15)
+  std::optional<std::string> base;  // with worktree: the commit to branch from
   std::vector<PlanTask> tasks;
   bool ralph = false;  // made by `run --until` (mode ralph)
   // Where each field was written, for errors: "tasks[1].verify" → 1-based line. Empty for a

@@ -6,7 +6,7 @@
 
 #include "base/clock.h"
 #include "specs/specs.h"
-#include "workflow/git_snapshot.h"
+#include "workflow/git.h"
 #include "workflow/plan_text.h"
 #include "workflow/plans.h"
 

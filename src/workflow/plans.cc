@@ -8,6 +8,7 @@
 
 #include "base/clock.h"
 #include "specs/specs.h"
+#include "workflow/git.h"
 #include "workflow/plan_text.h"
 
 namespace agentmux {
@@ -72,6 +73,8 @@ Result<SessionRecord> PlanDriver::Create(const PlanDefinition& def, const std::s
     task_specs[i] = std::move(*s);
   }
 
+  if (def.worktree)
+    if (auto st = RequireCommits(root); !st.ok()) return At(def, "worktree", st.error());
   std::string name = def.name.empty() ? DefaultPlanName(def) : def.name;
   CreateRequest parent;
   parent.kind = SessionKind::kPlan;
@@ -112,6 +115,8 @@ Result<SessionRecord> PlanDriver::Create(const PlanDefinition& def, const std::s
     child.parent_id = plan->id;
     child.position = static_cast<int64_t>(i);
     child.metadata = {{"plan_role", "task"}, {"attempt", "1"}};
+    child.worktree = def.worktree;  // the first task makes the plan's worktree; the others go on in it
+    child.base = def.base;
     auto made = manager_.Create(std::move(child));
     if (!made.ok()) {
       for (auto it = created.rbegin(); it != created.rend(); ++it) (void)manager_.Delete(*it);

@@ -70,7 +70,9 @@ def test_lifecycle_over_tcp(tcp, project):
                  what="cancelled")
     assert s["pid"] is None and s["signal"] == "SIGTERM"
     events = [e["event_type"] for e in tcp.call("GET", "/api/sessions/%s/events" % sid)[1]["events"]]
-    assert events == ["created", "started", "paused", "resumed", "output_closed", "cancelled"]
+    # In a git repository the session is checkpointed when it starts and when it ends (issue 15).
+    assert events == ["created", "checkpoint", "started", "paused", "resumed", "checkpoint", "output_closed",
+                      "cancelled"]
     st, lst = tcp.call("GET", "/api/sessions?status=cancelled")
     assert [x["id"] for x in lst["sessions"]] == [sid]
     assert tcp.call("DELETE", "/api/sessions/" + sid)[0] == 200

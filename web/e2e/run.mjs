@@ -7,8 +7,10 @@
 // tokened URL and works the UI as a person would: create a shell session from the dialog, watch
 // its output, pause/resume/stop, reload mid-run, type into a guided session, replay a finished
 // one, see live status in the list, the spec view, plans (start one from the "New plan" dialog,
-// watch a task live, verify results, the folded list, pause/resume/stop), a Claude Code transcript (when the pinned CLI
-// is installed: against tests/fixtures/fake_anthropic.py), Codex, OpenCode, Gemini and Copilot
+// watch a task live, verify results, the folded list, pause/resume/stop), what a session changed
+// (the Changes tab's diff, checkpoints and restore, worktrees merged and discarded:
+// e2e/changes.mjs), a Claude Code transcript (when the pinned CLI is installed: against
+// tests/fixtures/fake_anthropic.py), Codex, OpenCode, Gemini and Copilot
 // transcripts and agent events (when tools/agents has them: against tests/fixtures/fake_openai.py
 // and fake_gemini.py), delete. Screenshots go to
 // web/test-results/. It asserts the page talked to no host but the daemon. It ends everything
@@ -18,6 +20,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { changesChecks } from './changes.mjs';
 
 const WEB = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const REPO = resolve(WEB, '..');
@@ -838,6 +841,9 @@ try {
       }
     });
   }
+
+  // What a session changed: diff, checkpoints and restore, worktrees with merge and discard (e2e/changes.mjs).
+  await changesChecks({ page, api, check, assert, until, sleep, shot, ORIGIN, TMP, consoleErrors, waitForNewSession });
 
   await check('the list shows every session with status, tool, specs, tokens and cost', async () => {
     const s = await api('POST', '/api/sessions', { project_path: PROJECT, spec_ids: ['028'], prompt: 'watch the logs', command: ['sleep', '30'], start: true });

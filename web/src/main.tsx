@@ -3,6 +3,7 @@ import { createRoot } from 'react-dom/client';
 import '@xterm/xterm/css/xterm.css';
 import './ui/styles.css';
 import './ui/plan.css';
+import './ui/changes.css';
 import { takeTokenFromUrl } from './api/auth';
 import { App, NoToken } from './ui/App';
 import { applyThemeChoice } from './ui/theme';

@@ -1,12 +1,16 @@
 // HTTP client for the daemon's API (same origin). Every call sends the bearer token; every
 // error comes back as an ApiError with the daemon's stable code and message.
 import {
+  checkpointFromWire,
   chunkFromWire,
+  diffFromWire,
   eventFromWire,
   sessionFromWire,
   specFromWire,
   toolFromWire,
+  type Checkpoint,
   type Chunk,
+  type Diff,
   type Session,
   type SessionEvent,
   type SessionStatus,
@@ -26,6 +30,22 @@ import type {
   WireHealth,
   WireSession,
 } from './wire';
+import type { CheckpointsPage, RestoreRequest, WireCheckpoint, WireDiff, WireMergeResult, WireRestoreResult } from './wireChanges';
+
+export interface RestoreResult {
+  restored: Checkpoint;
+  changed: string[];
+  /** The present, checkpointed before the restore: restoring it undoes this one. */
+  undo: Checkpoint;
+  /** With `continue`: the new running session. */
+  session: Session | null;
+}
+
+export interface MergeResult {
+  fastForward: boolean;
+  commit: string;
+  branch: string;
+}
 
 export class ApiError extends Error {
   constructor(
@@ -190,5 +210,44 @@ export class Api {
       if (page.chunks.length === 0 || page.last_seq >= page.log_seq) return out;
       after = page.last_seq;
     }
+  }
+
+  /** What the session changed, with the unified patch. 422 not_a_git_repository, 409 no_checkpoints. */
+  async diff(id: string): Promise<Diff> {
+    return diffFromWire(await this.request<WireDiff>('GET', `/api/sessions/${encodeURIComponent(id)}/diff`));
+  }
+
+  /** Oldest first. */
+  async checkpoints(id: string): Promise<Checkpoint[]> {
+    const r = await this.request<CheckpointsPage>('GET', `/api/sessions/${encodeURIComponent(id)}/checkpoints`);
+    return r.checkpoints.map(checkpointFromWire);
+  }
+
+  /** A manual checkpoint of the session's tree now. */
+  async checkpoint(id: string, message?: string): Promise<Checkpoint> {
+    const body = message ? { message } : {};
+    return checkpointFromWire(await this.request<WireCheckpoint>('POST', `/api/sessions/${encodeURIComponent(id)}/checkpoints`, body));
+  }
+
+  /** Puts the tree back as the checkpoint has it (the present is checkpointed first). 409 session_running, worktree_gone. */
+  async restore(checkpointId: string, req: RestoreRequest = {}): Promise<RestoreResult> {
+    const r = await this.request<WireRestoreResult>('POST', `/api/checkpoints/${encodeURIComponent(checkpointId)}/restore`, req);
+    return {
+      restored: checkpointFromWire(r.restored),
+      changed: Array.isArray(r.changed) ? r.changed : [],
+      undo: checkpointFromWire(r.undo),
+      session: r.session ? sessionFromWire(r.session) : null,
+    };
+  }
+
+  /** Merges the session's worktree branch into the project's current branch. 409 merge_conflict. */
+  async merge(id: string): Promise<MergeResult> {
+    const r = await this.request<WireMergeResult>('POST', `/api/sessions/${encodeURIComponent(id)}/merge`, {});
+    return { fastForward: r.fast_forward === true, commit: r.commit ?? '', branch: r.branch ?? '' };
+  }
+
+  /** Removes the session's worktree and branch. */
+  async discard(id: string): Promise<void> {
+    await this.request('POST', `/api/sessions/${encodeURIComponent(id)}/discard`, {});
   }
 }

@@ -18,8 +18,11 @@ import type {
   WireTranscriptItem,
   WireTranscriptUpdate,
 } from './wire';
+import type { WireChanges, WireWorktree, WorktreeState } from './wireChanges';
 
 export type { LogLevel, PlanEndReason, SessionKind, SessionMode, SessionStatus } from './wire';
+export type { WorktreeState } from './wireChanges';
+export * from './modelChanges';
 
 export interface Session {
   id: string;
@@ -55,6 +58,10 @@ export interface Session {
   position: number | null;
   /** A plan session's plan; null for agent sessions. */
   plan: Plan | null;
+  /** Null, or the git worktree of its own it runs in. */
+  worktree: Worktree | null;
+  /** Null, or what it changed in its project (known once it ended). */
+  changes: Changes | null;
   command: string[];
   env: Record<string, string>;
   metadata: Record<string, string>;
@@ -94,6 +101,19 @@ export interface Plan {
   budget: PlanAmounts | null;
   spent: PlanAmounts | null;
   endReason: PlanEndReason | null;
+}
+
+export interface Worktree {
+  path: string;
+  branch: string;
+  baseCommit: string;
+  state: WorktreeState;
+}
+
+export interface Changes {
+  files: number;
+  additions: number;
+  deletions: number;
 }
 
 export interface Usage {
@@ -231,6 +251,8 @@ export function sessionFromWire(w: WireSession & { spec_id?: string | null }): S
     kind: w.kind === 'plan' ? 'plan' : 'agent',
     position: typeof w.position === 'number' ? w.position : null,
     plan: w.plan ? planFromWire(w.plan) : null,
+    worktree: worktreeFromWire(w.worktree),
+    changes: changesFromWire(w.changes),
     command: arr(w.command),
     env: obj(w.env),
     metadata: obj(w.metadata),
@@ -244,6 +266,16 @@ export function sessionFromWire(w: WireSession & { spec_id?: string | null }): S
   };
   if (w.context !== undefined) s.context = w.context;
   return withSpecIdAlias(s);
+}
+
+function worktreeFromWire(w: WireWorktree | null | undefined): Worktree | null {
+  if (!w || typeof w !== 'object') return null;
+  return { path: w.path ?? '', branch: w.branch ?? '', baseCommit: w.base_commit ?? '', state: w.state ?? 'active' };
+}
+
+function changesFromWire(w: WireChanges | null | undefined): Changes | null {
+  if (!w || typeof w !== 'object') return null;
+  return { files: w.files ?? 0, additions: w.additions ?? 0, deletions: w.deletions ?? 0 };
 }
 
 const amounts = (a: WirePlanAmounts | null | undefined): PlanAmounts | null =>

@@ -4,6 +4,16 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { CREATE_PLAN_BUDGET_FIELDS, CREATE_PLAN_FIELDS, CREATE_PLAN_TASK_FIELDS, CREATE_SESSION_FIELDS, WIRE_PLAN_AMOUNTS_FIELDS, WIRE_PLAN_FIELDS, WIRE_PLAN_TASK_FIELDS, SESSION_STATUSES, WIRE_USAGE_FIELDS, WIRE_CHUNK_FIELDS, WIRE_EVENT_FIELDS, WIRE_HEALTH_FIELDS, WIRE_ITEM_USAGE_FIELDS, WIRE_SESSION_FIELDS, WIRE_SPEC_FIELDS, WIRE_TOOL_FIELDS, WIRE_TRANSCRIPT_FIELDS } from './wire';
+import {
+  CHECKPOINT_KINDS,
+  DIFF_FILE_STATUSES,
+  WIRE_CHANGES_FIELDS,
+  WIRE_CHECKPOINT_FIELDS,
+  WIRE_DIFF_FIELDS,
+  WIRE_DIFF_FILE_FIELDS,
+  WIRE_WORKTREE_FIELDS,
+  WORKTREE_STATES,
+} from './wireChanges';
 
 const doc = readFileSync(fileURLToPath(new URL('../../../docs/api.md', import.meta.url)), 'utf8');
 
@@ -92,6 +102,27 @@ describe('wire types match docs/api.md', () => {
     expect(section('Session')).toMatch(/`kind` is `agent` [^.]*or `plan`/);
   });
 
+  it('a session\'s worktree and changes', () => {
+    const body = section('Session').replace(/\s+/g, ' ');
+    const worktree = /`worktree` is null, or `\{([^}]+)\}`/.exec(body);
+    expect(worktree).not.toBeNull();
+    expect(names(worktree![1]!)).toEqual([...WIRE_WORKTREE_FIELDS]);
+    const states = /`state` is `(\w+)`, `(\w+)` or `(\w+)`/.exec(body);
+    expect(states?.slice(1)).toEqual([...WORKTREE_STATES]);
+    const changes = /`changes` is null, or `\{([^}]+)\}`/.exec(body);
+    expect(names(changes![1]!)).toEqual([...WIRE_CHANGES_FIELDS]);
+  });
+
+  it('Checkpoint and Diff', () => {
+    const cp = section('Checkpoint').replace(/\s+/g, ' ');
+    expect(names(/`\{([^}]+)\}`/.exec(cp)![1]!)).toEqual([...WIRE_CHECKPOINT_FIELDS]);
+    for (const k of CHECKPOINT_KINDS) expect(cp).toMatch(new RegExp('`kind`: [^.]*`' + k + '`'));
+    const diff = section('Diff').replace(/\s+/g, ' ');
+    expect(names(/`\{([^}]+)\}`/.exec(diff)![1]!.replace(/: \[\w+\]/g, ''))).toEqual([...WIRE_DIFF_FIELDS]);
+    expect(names(/`DiffFile` is `\{([^}]+)\}`/.exec(diff)![1]!)).toEqual([...WIRE_DIFF_FILE_FIELDS]);
+    expect(names(/`status` one of `([^`]+)`/.exec(diff)![1]!)).toEqual([...DIFF_FILE_STATUSES]);
+  });
+
   it('conversation usage', () => {
     const m = /`conversation` \(`\{([^}]+)\}`/.exec(doc.replace(/\n/g, ' '));
     expect(m).not.toBeNull();
@@ -116,8 +147,24 @@ describe('wire types match docs/api.md', () => {
       'DELETE /api/sessions/:id',
       'GET /api/sessions/:id/logs',
       'GET /api/sessions/:id/events',
+      'GET /api/sessions/:id/diff',
+      'GET /api/sessions/:id/checkpoints',
+      'POST /api/sessions/:id/checkpoints',
+      'POST /api/checkpoints/:id/restore',
+      'POST /api/sessions/:id/merge',
+      'POST /api/sessions/:id/discard',
     ])
       route(r);
+    // The Changes tab's states and errors.
+    expect(route('GET /api/sessions/:id/diff')).toMatch(/\*\*422\*\* `not_a_git_repository`, \*\*409\*\* `no_checkpoints`/);
+    expect(route('GET /api/sessions/:id/checkpoints')).toContain('`{session_id, checkpoints: [Checkpoint]}` oldest first');
+    expect(route('POST /api/sessions/:id/checkpoints')).toContain('`{"message": "…"}`');
+    const restore = route('POST /api/checkpoints/:id/restore');
+    expect(restore).toContain('`{"continue": true, "prompt": "…"}`');
+    expect(restore).toContain('`{restored: Checkpoint, undo: Checkpoint, changed, session}`');
+    expect(restore).toMatch(/\*\*409\*\* `session_running`[^|]*\*\*409\*\* `worktree_gone`/);
+    expect(route('POST /api/sessions/:id/merge')).toMatch(/`\{merged: true, fast_forward, commit, branch\}`[^|]*\*\*409\*\* `merge_conflict`/);
+    expect(route('POST /api/sessions/:id/discard')).toContain('`{discarded: true}`');
     expect(route('POST /api/sessions/:id/continue')).toContain('"fallback": "fresh"');
     expect(route('GET /api/sessions')).toContain('`kind` (`agent`, `plan`), `parent_id`');
     expect(route('POST /api/plans')).toContain('**422** `invalid_plan`');

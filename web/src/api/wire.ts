@@ -2,7 +2,9 @@
 // for absent values. Nothing outside src/api/ reads these types; model.ts maps them to the app's
 // camelCase types in one place. The *_FIELDS lists below are checked against docs/api.md by
 // wire.test.ts, and against the interfaces at compile time (SameKeys), so the docs, the types
-// and the mapping cannot drift apart silently.
+// and the mapping cannot drift apart silently. What a session changed (worktree, checkpoints,
+// diffs) is in wireChanges.ts.
+import type { WireChanges, WireWorktree } from './wireChanges';
 
 export const SESSION_STATUSES = [
   'pending',
@@ -51,6 +53,10 @@ export interface WireSession {
   position: number | null;
   /** Null for agent sessions. */
   plan: WirePlan | null;
+  /** Null, or the git worktree of its own it runs in (`"worktree": true` at create). */
+  worktree: WireWorktree | null;
+  /** Null, or what it changed in its project, known once it ended. */
+  changes: WireChanges | null;
   command: string[];
   env: Record<string, string>;
   metadata: Record<string, string>;
@@ -179,6 +185,8 @@ export const WIRE_SESSION_FIELDS = [
   'kind',
   'position',
   'plan',
+  'worktree',
+  'changes',
   'command',
   'env',
   'metadata',
@@ -217,6 +225,10 @@ export interface CreateSessionRequest {
   /** "30m", "90s", …; then SIGTERM, SIGKILL 5 s later, status failed. */
   timeout?: string;
   timeout_ms?: number;
+  /** Run in a new git worktree on branch agentmux/<short id>. */
+  worktree?: boolean;
+  /** With worktree: the commit to start from (default: HEAD). */
+  base?: string;
   start?: boolean;
 }
 
@@ -238,6 +250,8 @@ export const CREATE_SESSION_FIELDS = [
   'rows',
   'timeout',
   'timeout_ms',
+  'worktree',
+  'base',
   'start',
 ] as const;
 

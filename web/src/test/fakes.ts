@@ -91,6 +91,8 @@ export function wireSession(over: Partial<WireSession> = {}): WireSession {
     kind: 'agent',
     position: null,
     plan: null,
+    worktree: null,
+    changes: null,
     command: ['sh', '-c', 'echo hi'],
     env: {},
     metadata: {},

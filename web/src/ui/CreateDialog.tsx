@@ -20,6 +20,8 @@ export function CreateDialog({ prefill, onClose, onCreated }: { prefill: CreateP
   const [command, setCommand] = useState(prefill.command ? prefill.command.map(shellQuote).join(' ') : '');
   const [start, setStart] = useState(true);
   const [timeout, setTimeoutText] = useState('');
+  const [worktree, setWorktree] = useState(false);
+  const [base, setBase] = useState('');
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
 
@@ -41,6 +43,10 @@ export function CreateDialog({ prefill, onClose, onCreated }: { prefill: CreateP
     const req: CreateSessionRequest = { tool, mode, project_path: project.trim(), spec_ids: selected, start };
     if (prompt.trim()) req.prompt = prompt;
     if (timeout.trim()) req.timeout = timeout.trim();
+    if (worktree) {
+      req.worktree = true;
+      if (base.trim()) req.base = base.trim();
+    }
     if (isShell) {
       try {
         req.command = splitCommand(command);
@@ -140,6 +146,23 @@ export function CreateDialog({ prefill, onClose, onCreated }: { prefill: CreateP
         <input type="text" value={timeout} onChange={(e) => setTimeoutText(e.target.value)} placeholder="none" size={8} name="timeout" spellCheck={false} />
         <span className="muted small">optional, e.g. 30m or 90s: then the session is stopped and marked failed</span>
       </label>
+
+      <fieldset className="worktree-pick">
+        <label className="check">
+          <input type="checkbox" checked={worktree} onChange={(e) => setWorktree(e.target.checked)} name="worktree" />
+          <span>
+            <strong>Run in a git worktree</strong>{' '}
+            <span className="muted small">its own checkout on a new branch agentmux/…, merged into the project or discarded when it is done</span>
+          </span>
+        </label>
+        {worktree && (
+          <label className="field field-inline">
+            <span>Base</span>
+            <CodeInput value={base} onChange={(e) => setBase(e.target.value)} placeholder="HEAD" name="base" size={14} />
+            <span className="muted small">optional: the branch, tag or commit to start from</span>
+          </label>
+        )}
+      </fieldset>
 
       <FormError message={error} />
 

@@ -1,11 +1,11 @@
-import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
+import { lazy, Suspense, useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { ApiError } from '../api/http';
 import { isStructured, type Session } from '../api/model';
 import { StreamConnection, streamUrl, type ConnectionState } from '../api/stream';
 import { formatBytes, formatCost, formatTokens, sessionTitle, sessionTokens, shellQuote } from '../data/format';
 import { SessionFeed } from '../data/sessionFeed';
 import { isLive, isTerminal } from '../data/status';
-import { useNow } from './common';
+import { ChangeCounts, useNow } from './common';
 import { useApp } from './context';
 import { ConversationStat, ConversationTotalStat, DetailHead, DurationStat, ErrorAlert, StartedStat, usePageTitle } from './detail';
 import { EventsTimeline } from './EventsTimeline';
@@ -16,7 +16,9 @@ import { ContinueForm, Controls } from './SessionControls';
 import { href, navigate } from './router';
 import { Transcript } from './Transcript';
 
-type Tab = 'terminal' | 'transcript' | 'events' | 'replay';
+const ChangesTab = lazy(() => import('./ChangesTab'));
+
+type Tab = 'terminal' | 'transcript' | 'changes' | 'events' | 'replay';
 
 export function SessionDetailPage({ id, tab }: { id: string; tab: string | null }) {
   const { api, token, onAuthError } = useApp();
@@ -94,6 +96,7 @@ function Detail({ s, feed, tab, connState, streamError }: { s: Session; feed: Se
   const tabs: { id: Tab; label: string }[] = [
     ...(structured ? [{ id: 'transcript' as Tab, label: 'Transcript' }] : []),
     { id: 'terminal', label: structured ? 'Raw output' : 'Terminal' },
+    { id: 'changes', label: 'Changes' },
     { id: 'events', label: 'Events' },
     ...(ended ? [{ id: 'replay' as Tab, label: 'Replay' }] : []),
   ];
@@ -164,6 +167,7 @@ function Detail({ s, feed, tab, connState, streamError }: { s: Session; feed: Se
             onClick={() => setTab(t.id)}
           >
             {t.label}
+            {t.id === 'changes' && <ChangeCounts changes={s.changes} />}
           </button>
         ))}
       </div>
@@ -171,6 +175,11 @@ function Detail({ s, feed, tab, connState, streamError }: { s: Session; feed: Se
         {/* The live views stay mounted so switching tabs loses nothing. */}
         <LiveTerminal feed={feed} session={s} hidden={current !== 'terminal'} structured={structured} />
         {structured && <Transcript feed={feed} hidden={current !== 'transcript'} />}
+        {current === 'changes' && (
+          <Suspense fallback={<p className="muted">Loading…</p>}>
+            <ChangesTab s={s} onSession={(u) => feed.updateSession(u)} />
+          </Suspense>
+        )}
         <EventsTimeline feed={feed} hidden={current !== 'events'} />
         {current === 'replay' && <Replay session={s} structured={structured} />}
       </section>

@@ -5,7 +5,7 @@ import type { Session } from '../api/model';
 import { absoluteTime, formatCost, formatDuration, formatTokens, relativeTime, sessionDuration, sessionTitle, sessionTokens, shortId } from '../data/format';
 import { childInfo, childLabel, groupPlans, planProgress, planTitle } from '../data/planTree';
 import { STATUS_LABEL, isLive, isTerminal } from '../data/status';
-import { basename, SpecChips, StatusBadge, useNow, useSessionList } from './common';
+import { basename, ChangeCounts, SpecChips, StatusBadge, useNow, useSessionList } from './common';
 import { useApp } from './context';
 import { href, navigate } from './router';
 
@@ -254,6 +254,12 @@ function SessionRow({ s, now, plan, parent }: { s: Session; now: number; plan?: 
           {!parent && (
             <span className="project" title={s.projectPath}>
               {basename(s.projectPath)}
+            </span>
+          )}
+          <ChangeCounts changes={s.changes} />
+          {s.worktree && (
+            <span className={`wt-tag wt-${s.worktree.state}`} title={`Worktree on ${s.worktree.branch} (${s.worktree.state})`}>
+              ⎇ {s.worktree.branch.replace(/^agentmux\//, '')}
             </span>
           )}
           {s.exitCode !== null && s.exitCode !== 0 && <span className="exit-bad">exit {s.exitCode}</span>}

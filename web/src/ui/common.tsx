@@ -1,6 +1,7 @@
 import { useEffect, useState, useSyncExternalStore } from 'react';
 import type { SessionFilter } from '../api/http';
-import type { SessionStatus } from '../api/model';
+import type { Changes, SessionStatus } from '../api/model';
+import { changeCounts } from '../data/changes';
 import { SessionListStore } from '../data/sessionList';
 import { STATUS_LABEL } from '../data/status';
 import { useApp } from './context';
@@ -37,6 +38,17 @@ export function SpecChips({ ids, max = 4 }: { ids: string[]; max?: number }) {
         </span>
       ))}
       {ids.length > max && <span className="chip chip-more">+{ids.length - max}</span>}
+    </span>
+  );
+}
+
+/** "+12 −3" (green, red) for what a session changed; nothing while unknown. */
+export function ChangeCounts({ changes }: { changes: Changes | null }) {
+  const c = changeCounts(changes);
+  if (!c) return null;
+  return (
+    <span className="change-counts" title={c.title} data-testid="change-counts">
+      <span className="diff-add">{c.add}</span> <span className="diff-del">{c.del}</span>
     </span>
   );
 }
