@@ -26,6 +26,8 @@ def make_tree(root, files, size):
         with open(os.path.join(d, "f%05d.txt" % i), "wb") as f:
             f.write(("%d\n" % i).encode() + block[: size - 8])
     subprocess.run(["git", "init", "-q", root], check=True)
+    # No automatic packing between repetitions: it would make the loose-object counts meaningless.
+    subprocess.run(["git", "-C", root, "config", "gc.auto", "0"], check=True)
     subprocess.run(GIT + ["-C", root, "add", "-A"], check=True)
     subprocess.run(GIT + ["-C", root, "commit", "-q", "-m", "tree"], check=True)
 
