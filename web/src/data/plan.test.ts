@@ -55,6 +55,19 @@ describe('planTasks', () => {
     expect(activeChild(children)?.id).toBe('t2b');
   });
 
+  it('shows a completed try as done before the plan’s current or its events catch up', () => {
+    // The page heard task 2 start (children refetched) before the plan's `current` moved on and
+    // before task 1's task_completed event arrived: task 1 is still done, not "running".
+    const plan = s({ id: 'p', kind: 'plan', status: 'running', plan: wirePlan({ current: 0 }) });
+    const children = [
+      child('t1', 0, 1, 'task', 1),
+      child('t2', 1, 1, 'task', 2, { status: 'running', duration_ms: null, started_at: at(2) }),
+    ];
+    const [one, two] = planTasks(plan, children, [], Date.parse(at(3)));
+    expect(one!.status).toBe('completed');
+    expect(two!.status).toBe('running');
+  });
+
   it('reads a passed verify, and a plan that ended on a failed one', () => {
     const plan = s({ id: 'p', kind: 'plan', status: 'failed', plan: wirePlan({ current: null, end_reason: 'verify_failed' }) });
     const children = [child('t1', 0, 1, 'task', 1), child('v1', 0, 1, 'verify', 2), child('t2', 1, 1, 'task', 3), child('v2', 1, 1, 'verify', 4, { status: 'failed', exit_code: 2 })];

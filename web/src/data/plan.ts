@@ -142,6 +142,10 @@ export function planTasks(plan: Session, children: Session[], events: SessionEve
     let status: SessionStatus;
     if (live) status = live.status;
     else if (completed.has(i)) status = 'completed';
+    // Its try completed and nothing checks it: done, even before the plan's `current` or its
+    // task_completed event has reached this page (they come on other messages).
+    else if (latest && known.get(latest.id)?.role !== 'verify' && latest.status === 'completed' && !specs[i]?.verify)
+      status = 'completed';
     else if (planLive && current === i) status = plan.status === 'paused' ? 'paused' : 'running';
     else if (!latest) status = 'pending';
     else if (known.get(latest.id)?.role === 'verify') {
