@@ -279,8 +279,10 @@ def test_pause_resume_and_stop_act_on_the_running_task(home, project):
     task = [t for t in home.cli_json("view", plan_id)["children"] if t["status"] == "running"][0]
     home.cli("pause", plan_id)
     assert home.view(plan_id)["status"] == "paused" and home.view(task["id"])["status"] == "paused"
-    with open("/proc/%d/stat" % task["pid"]) as f:
-        assert f.read().split(") ")[1][0] == "T", "the task's process is stopped"
+    def stopped():
+        with open("/proc/%d/stat" % task["pid"]) as f:
+            return f.read().split(") ")[1][0] == "T"
+    wait_for(stopped, timeout=5, what="the task's process to be stopped (SIGSTOP)")
     home.cli("resume", plan_id)
     assert home.view(plan_id)["status"] == "running" and home.view(task["id"])["status"] == "running"
     cp = home.cli("stop", plan_id)
