@@ -96,14 +96,7 @@ void AddBudget(json& body, const PlanOpts& o) {
 }
 
 json Children(DaemonClient& client, const std::string& id) {
-  json kids = Call(client, "GET", "/api/sessions?parent_id=" + Escape(id) + "&limit=1000")["sessions"];
-  std::vector<json> v(kids.begin(), kids.end());
-  std::stable_sort(v.begin(), v.end(), [](const json& a, const json& b) {
-    int64_t pa = a["position"].is_number() ? a["position"].get<int64_t>() : 0;
-    int64_t pb = b["position"].is_number() ? b["position"].get<int64_t>() : 0;
-    return pa != pb ? pa < pb : Str(a, "id") < Str(b, "id");
-  });
-  return json(v);
+  return json(InTaskOrder(Call(client, "GET", "/api/sessions?parent_id=" + Escape(id) + "&limit=1000")["sessions"]));
 }
 
 std::string Header(const json& plan, const json& child) {

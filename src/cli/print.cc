@@ -131,20 +131,21 @@ void PrintList(const json& sessions) {
     Row(s, false);
     auto it = children.find(Str(s, "id"));
     if (it == children.end()) continue;
-    auto& kids = it->second;
-    std::stable_sort(kids.begin(), kids.end(), [](const json& a, const json& b) {
-      return Position(a) != Position(b) ? Position(a) < Position(b) : Str(a, "id") < Str(b, "id");
-    });
-    for (const auto& k : kids) Row(k, true);
+    for (const auto& k : InTaskOrder(json(it->second))) Row(k, true);
   }
   if (sessions.empty()) std::printf("(no sessions yet — start one with: agentmux run -- echo hello)\n");
 }
 
-void PrintPlan(const json& p, const json& unsorted) {
-  std::vector<json> children(unsorted.begin(), unsorted.end());
-  std::stable_sort(children.begin(), children.end(), [](const json& a, const json& b) {
+std::vector<json> InTaskOrder(const json& children) {
+  std::vector<json> out(children.begin(), children.end());
+  std::stable_sort(out.begin(), out.end(), [](const json& a, const json& b) {
     return Position(a) != Position(b) ? Position(a) < Position(b) : Str(a, "id") < Str(b, "id");
   });
+  return out;
+}
+
+void PrintPlan(const json& p, const json& unsorted) {
+  std::vector<json> children = InTaskOrder(unsorted);
   auto line = [](const char* k, const std::string& v) { std::printf("%-18s %s\n", k, v.c_str()); };
   const json& plan = p["plan"];
   line("id", Str(p, "id"));

@@ -54,27 +54,27 @@ nlohmann::json PlanJson(const SessionRecord& s) {
   }
   return out;
 }
-std::string Meta(const SessionRecord& s, const char* key) {
-  auto it = s.metadata.find(key);
-  return it == s.metadata.end() ? std::string() : it->second;
-}
-
 // A worktree session's worktree (workflow/checkpoints.h keeps it in metadata worktree_*).
 nlohmann::json WorktreeJson(const SessionRecord& s) {
-  std::string state = Meta(s, "worktree");
+  std::string state = MetaOr(s, "worktree");
   if (state != "active" && state != "merged" && state != "discarded") return nullptr;
-  return {{"path", Meta(s, "worktree_path")}, {"branch", Meta(s, "worktree_branch")},
-          {"base_commit", Meta(s, "worktree_base_commit")}, {"state", state}};
+  return {{"path", MetaOr(s, "worktree_path")}, {"branch", MetaOr(s, "worktree_branch")},
+          {"base_commit", MetaOr(s, "worktree_base_commit")}, {"state", state}};
 }
 
 // What the session changed in its project, once known (metadata changes_*).
 nlohmann::json ChangesJson(const SessionRecord& s) {
-  if (Meta(s, "changes_files").empty()) return nullptr;
-  auto num = [&](const char* key) { return std::atoll(Meta(s, key).c_str()); };
+  if (MetaOr(s, "changes_files").empty()) return nullptr;
+  auto num = [&](const char* key) { return std::atoll(MetaOr(s, key).c_str()); };
   return {{"files", num("changes_files")}, {"additions", num("changes_additions")},
           {"deletions", num("changes_deletions")}};
 }
 }  // namespace
+
+std::string MetaOr(const SessionRecord& s, const char* key) {
+  auto it = s.metadata.find(key);
+  return it == s.metadata.end() ? std::string() : it->second;
+}
 
 const std::string& WorkingDir(const SessionRecord& s) {
   auto state = s.metadata.find("worktree");

@@ -88,6 +88,9 @@ struct SessionRecord {
   int64_t log_bytes = 0;  // total log bytes
 };
 
+// The value of metadata `key`, or "" when it is not set.
+std::string MetaOr(const SessionRecord& s, const char* key);
+
 // Where the session's process runs: its git worktree while it has one (metadata worktree "active",
 // worktree_path: workflow/checkpoints.h), else its project.
 const std::string& WorkingDir(const SessionRecord& s);

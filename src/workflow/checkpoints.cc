@@ -6,32 +6,16 @@
 
 #include "base/clock.h"
 #include "base/ids.h"
+#include "workflow/plan_text.h"
 
 namespace agentmux {
 namespace fs = std::filesystem;
 
 namespace {
 
-std::string Meta(const SessionRecord& s, const char* key) {
-  auto it = s.metadata.find(key);
-  return it == s.metadata.end() ? std::string() : it->second;
-}
-
 bool Within(const std::string& path, const std::string& root) {
   auto p = fs::path(path).lexically_normal().string(), r = fs::path(root).lexically_normal().string();
   return p == r || (p.size() > r.size() && p.compare(0, r.size(), r) == 0 && p[r.size()] == '/');
-}
-
-std::string Excerpt(const std::optional<std::string>& text, size_t max) {
-  if (!text) return "";
-  std::string s = text->substr(0, text->find('\n'));
-  if (s.size() > max) {
-    s.resize(max);
-    while (!s.empty() && (static_cast<unsigned char>(s.back()) & 0xC0) == 0x80) s.pop_back();
-    if (!s.empty() && static_cast<unsigned char>(s.back()) >= 0xC0) s.pop_back();
-    s += "…";
-  }
-  return s;
 }
 
 }  // namespace
@@ -63,7 +47,7 @@ Status Checkpoints::CheckWorktreeRequest(const std::string& project) { return Re
 
 Status Checkpoints::OnLaunch(SessionRecord& rec) {
   if (rec.kind != SessionKind::kAgent) return OkStatus();
-  if (Meta(rec, "worktree") == "requested") {
+  if (MetaOr(rec, "worktree") == "requested") {
     // A plan's tasks share one worktree: the first makes it, the others go on in it.
     std::optional<SessionRecord> plan;
     if (rec.parent_id)
@@ -80,7 +64,7 @@ Status Checkpoints::OnLaunch(SessionRecord& rec) {
       if (!root.ok()) return root.error();
       std::string path = worktrees_dir_ + "/" + rec.id;
       std::string branch = "agentmux/" + rec.id.substr(rec.id.size() - 12);  // the id's random end
-      std::string base = Meta(rec, "worktree_base").empty() ? "HEAD" : Meta(rec, "worktree_base");
+      std::string base = MetaOr(rec, "worktree_base").empty() ? "HEAD" : MetaOr(rec, "worktree_base");
       std::error_code ec;
       fs::create_directories(worktrees_dir_, ec);
       auto base_commit = AddWorktree(*root, path, branch, base);
@@ -115,7 +99,7 @@ Result<CheckpointRecord> Checkpoints::Record(const SessionRecord& s, const std::
   if (!existing.empty()) parent = existing.back().git_commit;
   std::string ref = "refs/agentmux/checkpoints/" + s.id + "/" + std::to_string(n);
   std::string words = message.value_or("agentmux: " + kind + " checkpoint " + std::to_string(n) + " of session " + s.id);
-  if (!message && s.prompt) words += "\n\n" + Excerpt(s.prompt, 200);
+  if (!message && s.prompt) words += "\n\n" + FirstLineExcerpt(*s.prompt, 200);
   auto commit = CommitSnapshot(tree, words, parent, ref);
   if (!commit.ok()) return commit.error();
   CheckpointRecord c;
@@ -163,13 +147,13 @@ std::vector<CheckpointRecord> Checkpoints::List(const std::string& session_id) {
 // Session.changes in the API).
 void Checkpoints::OnFinish(SessionRecord& s) {
   if (s.kind != SessionKind::kAgent) return;
-  bool worktree = Meta(s, "worktree") == "active";
+  bool worktree = MetaOr(s, "worktree") == "active";
   auto existing = manager_.store().ListCheckpoints(s.id);
   if (existing.empty() && !worktree) return;  // not in a repository when it started
   if (!existing.empty() && existing.back().kind == "after") return;
   const std::string& dir = WorkingDir(s);
   if (worktree && fs::exists(dir)) {
-    std::string message = s.prompt ? Excerpt(s.prompt, 72) : "agentmux session " + s.id;
+    std::string message = s.prompt ? FirstLineExcerpt(*s.prompt, 72) : "agentmux session " + s.id;
     message += "\n\nagentmux session " + s.id + " (" + s.tool + ")";
     auto committed = CommitWorktree(dir, message);
     if (!committed.ok()) spdlog::warn("session {}: could not commit its worktree: {}", s.id, committed.error().message);
@@ -188,19 +172,19 @@ void Checkpoints::OnFinish(SessionRecord& s) {
 Result<Checkpoints::SessionDiff> Checkpoints::DiffOf(const SessionRecord& s, bool stat_only) {
   SessionDiff out;
   std::string repo;
-  if (!Meta(s, "worktree_base_commit").empty()) {
-    repo = Meta(s, "worktree_repo");
-    out.base = Meta(s, "worktree_base_commit");
+  if (!MetaOr(s, "worktree_base_commit").empty()) {
+    repo = MetaOr(s, "worktree_repo");
+    out.base = MetaOr(s, "worktree_base_commit");
     if (manager_.IsLive(s.id) && fs::exists(WorkingDir(s))) {
       auto now = SnapshotTree(WorkingDir(s));  // uncommitted work included
       if (!now.ok()) return now.error();
       out.head = *now;
       repo = WorkingDir(s);
-    } else if (Meta(s, "worktree") == "discarded") {
+    } else if (MetaOr(s, "worktree") == "discarded") {
       return Error::Conflict("worktree_gone", "session " + s.id + "'s worktree and branch were discarded");
     } else {
       // Everything it did is on its branch (merged or not).
-      auto tip = ResolveCommit(repo, Meta(s, "worktree_branch"));
+      auto tip = ResolveCommit(repo, MetaOr(s, "worktree_branch"));
       if (!tip.ok()) return tip.error();
       out.head = *tip;
     }
@@ -274,7 +258,7 @@ Result<Checkpoints::Restored> Checkpoints::Restore(const std::string& checkpoint
   req.worktree = false;
   req.base.reset();
   req.metadata.clear();
-  if (c->tree_path == Meta(*s, "worktree_path")) {  // it goes on in the worktree it was restored in
+  if (c->tree_path == MetaOr(*s, "worktree_path")) {  // it goes on in the worktree it was restored in
     for (const auto& [k, v] : s->metadata)
       if (k.rfind("worktree", 0) == 0) req.metadata[k] = v;
     req.metadata["worktree"] = "active";
@@ -309,15 +293,15 @@ Result<Checkpoints::Restored> Checkpoints::Restore(const std::string& checkpoint
 Result<MergeResult> Checkpoints::MergeSession(const std::string& id) {
   auto s = manager_.Get(id);
   if (!s.ok()) return s.error();
-  std::string state = Meta(*s, "worktree");
+  std::string state = MetaOr(*s, "worktree");
   if (state.empty() || state == "requested")
     return Error::Conflict("no_worktree", "session " + s->id + " did not run in a worktree of its own; its changes "
                                           "are already in the project");
   if (state != "active") return Error::Conflict("no_worktree", "session " + s->id + "'s worktree was already " + state);
   if (manager_.IsLive(s->id))
     return Error::Conflict("session_running", "session " + s->id + " is still running; merge it once it has ended");
-  std::string repo = Meta(*s, "worktree_repo"), branch = Meta(*s, "worktree_branch");
-  std::string path = Meta(*s, "worktree_path");
+  std::string repo = MetaOr(*s, "worktree_repo"), branch = MetaOr(*s, "worktree_branch");
+  std::string path = MetaOr(*s, "worktree_path");
   if (fs::exists(path)) {
     auto committed = CommitWorktree(path, "agentmux session " + s->id + ": uncommitted work");
     if (!committed.ok()) return committed.error();
@@ -337,24 +321,24 @@ Result<MergeResult> Checkpoints::MergeSession(const std::string& id) {
 Status Checkpoints::Discard(const std::string& id) {
   auto s = manager_.Get(id);
   if (!s.ok()) return s.error();
-  std::string state = Meta(*s, "worktree");
+  std::string state = MetaOr(*s, "worktree");
   if (state != "active" && state != "merged")
     return Error::Conflict("no_worktree", "session " + s->id + " has no worktree to discard");
   if (manager_.IsLive(s->id))
     return Error::Conflict("session_running", "session " + s->id + " is running; stop it first");
-  auto st = RemoveWorktree(Meta(*s, "worktree_repo"), Meta(*s, "worktree_path"), Meta(*s, "worktree_branch"), true);
+  auto st = RemoveWorktree(MetaOr(*s, "worktree_repo"), MetaOr(*s, "worktree_path"), MetaOr(*s, "worktree_branch"), true);
   if (!st.ok()) return st;
   (void)manager_.Update(s->id, [&](SessionRecord& r) { r.metadata["worktree"] = "discarded"; });
-  (void)manager_.RecordEvent(s->id, "discarded", {{"branch", Meta(*s, "worktree_branch")}});
+  (void)manager_.RecordEvent(s->id, "discarded", {{"branch", MetaOr(*s, "worktree_branch")}});
   return OkStatus();
 }
 
 Status Checkpoints::BeforeDelete(const SessionRecord& s, bool force) {
-  std::string state = Meta(s, "worktree");
+  std::string state = MetaOr(s, "worktree");
   if (state != "active" && state != "merged") return OkStatus();
   // Only the session's own worktree: a plan's tasks share the plan's.
-  if (Meta(s, "worktree_path") != worktrees_dir_ + "/" + s.id) return OkStatus();
-  auto st = RemoveWorktree(Meta(s, "worktree_repo"), Meta(s, "worktree_path"), Meta(s, "worktree_branch"), force);
+  if (MetaOr(s, "worktree_path") != worktrees_dir_ + "/" + s.id) return OkStatus();
+  auto st = RemoveWorktree(MetaOr(s, "worktree_repo"), MetaOr(s, "worktree_path"), MetaOr(s, "worktree_branch"), force);
   if (!st.ok() && st.error().code == "branch_not_merged") {
     spdlog::info("session {}: {}", s.id, st.error().message);
     return OkStatus();  // the worktree is gone; the unmerged branch stays, as `rm` promises

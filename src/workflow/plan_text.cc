@@ -101,21 +101,24 @@ PlanBudget BudgetFromJson(const nlohmann::json& j) {
   return b;
 }
 
+std::string FirstLineExcerpt(const std::string& text, size_t max) {
+  std::string s = text.substr(0, text.find('\n'));
+  if (s.size() <= max) return s;
+  size_t cut = s.rfind(' ', max);
+  s.resize(cut == std::string::npos || cut < max / 3 ? max : cut);
+  // Not inside a UTF-8 character: drop a cut one whole.
+  while (!s.empty() && (static_cast<unsigned char>(s.back()) & 0xC0) == 0x80) s.pop_back();
+  if (!s.empty() && static_cast<unsigned char>(s.back()) >= 0xC0) s.pop_back();
+  return s + "…";
+}
+
 std::string DefaultPlanName(const PlanDefinition& def) {
   if (def.tasks.empty()) return "plan";
   const PlanTask& t = def.tasks.front();
   std::string text = t.prompt ? *t.prompt : t.spec ? "spec " + *t.spec : t.command.value_or("plan");
   for (char& c : text)
     if (c == '\n' || c == '\r' || c == '\t') c = ' ';
-  if (text.size() > 48) {
-    size_t cut = text.rfind(' ', 48);
-    text = text.substr(0, cut == std::string::npos || cut < 16 ? 48 : cut);
-    // Not inside a UTF-8 character: drop a cut one whole.
-    while (!text.empty() && (static_cast<unsigned char>(text.back()) & 0xC0) == 0x80) text.pop_back();
-    if (!text.empty() && static_cast<unsigned char>(text.back()) >= 0xC0) text.pop_back();
-    text += "…";
-  }
-  return text;
+  return FirstLineExcerpt(text, 48);
 }
 
 }  // namespace agentmux

@@ -50,6 +50,10 @@ std::optional<nlohmann::json> OverBudget(const PlanBudget& budget, const PlanSpe
 // The budget from a plan's state JSON (BudgetJson's shape); absent keys = no limit.
 PlanBudget BudgetFromJson(const nlohmann::json& j);
 
+// `text`'s first line, at most `max` bytes, never cut inside a UTF-8 character ("…" appended when
+// cut).
+std::string FirstLineExcerpt(const std::string& text, size_t max);
+
 // A plan's default name: the first task's first words (≤ 48 bytes), or its spec or command.
 std::string DefaultPlanName(const PlanDefinition& def);
 

@@ -386,7 +386,7 @@ def test_an_invalid_plan_file_says_file_line_and_field_and_creates_nothing(home,
     assert home.cli_json("ls") == [], "nothing was created"
 
 
-def test_unknown_spec_lists_close_matches(home, project):
+def test_an_unknown_spec_names_the_tasks_field(home, project):
     path = write_plan(project, "tool: claude\ntasks:\n  - spec: 02\n")
     cp = plan_run(home, path, "-C", project, timeout=30)
     assert cp.returncode != 0 and "tasks[0].spec" in cp.stderr
