@@ -127,6 +127,17 @@ class Adapter {
   // A builder of transcript items from this CLI's structured output (autonomous mode,
   // transcript.h), or nullptr when its output is a terminal stream.
   virtual std::unique_ptr<TranscriptBuilder> NewTranscriptBuilder() const { return nullptr; }
+  // Whether a guided session's TUI is read for attention (ScreenAttention); the engine keeps a
+  // screen model (agents/screen.h) only for these.
+  virtual bool ReadsScreen() const { return false; }
+  // What the guided TUI's visible rows (TerminalScreen::Rows) say: kPermission when it asks whether
+  // it may act, kInput when it sits idle at its input prompt, nullopt while it works or when the
+  // screen shows neither. Each rule comes from a recorded screen of the genuine CLI
+  // (tests/fixtures/tui/). `message` gets the question's line for kPermission.
+  virtual std::optional<AttentionReason> ScreenAttention(const std::vector<std::string>& rows,
+                                                         std::string& message) const {
+    return std::nullopt;
+  }
 };
 
 class AdapterRegistry {

@@ -37,6 +37,32 @@ class ClaudeAdapter : public CliAdapter {
            stderr_tail.find("No conversation found") != std::string::npos;
   }
 
+  bool ReadsScreen() const override { return true; }
+
+  // Claude Code 2.1's TUI (tests/fixtures/tui/claude-*.bin): while it works the status row says
+  // "esc to interrupt"; idle, the input box ("❯") stands between two rules with no such row; a
+  // permission question shows "Do you want to proceed?" over numbered choices ("❯ 1. Yes").
+  std::optional<AttentionReason> ScreenAttention(const std::vector<std::string>& rows,
+                                                 std::string& message) const override {
+    bool working = false, prompt = false, yes = false;
+    std::string question;
+    for (const auto& row : rows) {
+      auto has = [&](const char* text) { return row.find(text) != std::string::npos; };
+      if (has("esc to interrupt")) working = true;
+      if (has("Do you want to")) question = row;
+      if (has("1. Yes")) yes = true;
+      auto first = row.find_first_not_of(' ');
+      if (first != std::string::npos && row.compare(first, 3, "\u276f") == 0) prompt = true;  // ❯
+    }
+    if (!question.empty() && yes) {
+      auto first = question.find_first_not_of(' ');
+      message = question.substr(first == std::string::npos ? 0 : first);
+      return AttentionReason::kPermission;
+    }
+    if (prompt && !working) return AttentionReason::kInput;
+    return std::nullopt;
+  }
+
   std::unique_ptr<OutputParser> NewParser(const SessionRecord& s, const EnvMap&) const override {
     if (s.mode != SessionMode::kAutonomous) return nullptr;
     return std::make_unique<ClaudeStreamParser>();

@@ -131,6 +131,10 @@ ToolInfo CliAdapter::Inspect(const std::string& path_env) const {
   info.version = ProbeVersion(*info.binary_path);
   info.available = true;
   CheckEnvironment(info.notes);
+  if (auto missing = MissingSetup()) {
+    info.available = false;
+    info.install_hint = *missing;
+  }
   return info;
 }
 

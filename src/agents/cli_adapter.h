@@ -44,6 +44,10 @@ class CliAdapter : public Adapter {
   // What `tools` says about login, keys and config: one note per finding, and exactly what is
   // missing when nothing would let the CLI reach a model.
   virtual void CheckEnvironment(std::vector<std::string>& notes) const = 0;
+  // What the CLI needs and lacks so that it would fail at once (no login, no provider), in words
+  // that say what to do; nullopt when nothing is known to be missing. Inspect() then reports the
+  // tool unavailable.
+  virtual std::optional<std::string> MissingSetup() const { return std::nullopt; }
 
   std::string name_, binary_, display_, install_hint_;
 };

@@ -67,16 +67,33 @@ class CopilotAdapter : public CliAdapter {
     plan.agent_session_id = id;
   }
 
-  void CheckEnvironment(std::vector<std::string>& notes) const override {
+  // How the CLI finds credentials: a token variable, its own model provider, or the users its
+  // `/login` recorded in $COPILOT_HOME/config.json.
+  struct Auth {
+    bool token, byok, login;
+  };
+  Auth Credentials() const {
     std::string home = Getenv("COPILOT_HOME").empty() ? HomeDir() + "/.copilot" : Getenv("COPILOT_HOME");
-    bool token = !Getenv("COPILOT_GITHUB_TOKEN").empty() || !Getenv("GH_TOKEN").empty() || !Getenv("GITHUB_TOKEN").empty();
-    bool byok = !Getenv("COPILOT_PROVIDER_BASE_URL").empty();
-    bool login = false;
+    Auth a{!Getenv("COPILOT_GITHUB_TOKEN").empty() || !Getenv("GH_TOKEN").empty() || !Getenv("GITHUB_TOKEN").empty(),
+           !Getenv("COPILOT_PROVIDER_BASE_URL").empty(), false};
     if (Exists(home + "/config.json")) {
       std::ifstream in(home + "/config.json");
       auto j = nlohmann::json::parse(in, nullptr, false, /*ignore_comments=*/true);
-      login = j.is_object() && (j.contains("logged_in_users") || j.contains("last_logged_in_user"));
+      a.login = j.is_object() && ((j.contains("logged_in_users") && !j["logged_in_users"].empty()) ||
+                                  (j.contains("last_logged_in_user") && !j["last_logged_in_user"].is_null()));
     }
+    return a;
+  }
+
+  std::optional<std::string> MissingSetup() const override {
+    Auth a = Credentials();
+    if (a.token || a.byok || a.login) return std::nullopt;
+    return "Copilot CLI is installed but not logged in: run `copilot` and /login, or set GH_TOKEN (or "
+           "COPILOT_PROVIDER_BASE_URL for a model provider of your own) in the daemon's environment";
+  }
+
+  void CheckEnvironment(std::vector<std::string>& notes) const override {
+    auto [token, byok, login] = Credentials();
     if (login) notes.push_back("logged in through `copilot /login`");
     if (token) notes.push_back("GitHub token found in the environment");
     if (byok) notes.push_back("own model provider: COPILOT_PROVIDER_BASE_URL=" + Getenv("COPILOT_PROVIDER_BASE_URL"));

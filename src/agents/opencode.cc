@@ -56,15 +56,33 @@ class OpencodeAdapter : public CliAdapter {
     plan.env["OPENCODE_DISABLE_AUTOUPDATE"] = "1";
   }
 
-  void CheckEnvironment(std::vector<std::string>& notes) const override {
+  // Where OpenCode finds a provider: `opencode auth login`'s auth.json, a config (file or
+  // variable), or a provider's key in the environment.
+  struct Providers {
+    bool login, config, key;
+  };
+  Providers Find() const {
     std::string data = Getenv("XDG_DATA_HOME").empty() ? HomeDir() + "/.local/share" : Getenv("XDG_DATA_HOME");
     std::string conf = Getenv("XDG_CONFIG_HOME").empty() ? HomeDir() + "/.config" : Getenv("XDG_CONFIG_HOME");
-    bool login = Exists(data + "/opencode/auth.json");
-    bool config = !Getenv("OPENCODE_CONFIG_CONTENT").empty() || !Getenv("OPENCODE_CONFIG").empty() ||
-                  Exists(conf + "/opencode/opencode.json") || Exists(conf + "/opencode/opencode.jsonc");
-    bool key = false;
+    Providers p{Exists(data + "/opencode/auth.json"),
+                !Getenv("OPENCODE_CONFIG_CONTENT").empty() || !Getenv("OPENCODE_CONFIG").empty() ||
+                    Exists(conf + "/opencode/opencode.json") || Exists(conf + "/opencode/opencode.jsonc"),
+                false};
     for (const char* k : {"ANTHROPIC_API_KEY", "OPENAI_API_KEY", "GEMINI_API_KEY", "OPENROUTER_API_KEY", "GROQ_API_KEY"})
-      key |= !Getenv(k).empty();
+      p.key |= !Getenv(k).empty();
+    return p;
+  }
+
+  std::optional<std::string> MissingSetup() const override {
+    auto [login, config, key] = Find();
+    if (login || config || key) return std::nullopt;
+    return "OpenCode is installed but has no model provider: run `opencode auth login`, set a provider's key "
+           "(ANTHROPIC_API_KEY, OPENAI_API_KEY, …), or configure one in ~/.config/opencode/opencode.json "
+           "(a project's own opencode.json works too; agentmux cannot see it from here)";
+  }
+
+  void CheckEnvironment(std::vector<std::string>& notes) const override {
+    auto [login, config, key] = Find();
     if (login) notes.push_back("logged in through `opencode auth login`");
     if (config) notes.push_back("opencode config found (a project's opencode.json is read too)");
     if (key) notes.push_back("a provider API key found in the environment");

@@ -8,7 +8,7 @@ namespace {
 class ShellAdapter : public Adapter {
  public:
   std::string name() const override { return "shell"; }
-  SessionMode default_mode() const override { return SessionMode::kAutonomous; }
+  SessionMode default_mode() const override { return SessionMode::kGuided; }  // a PTY anyone can attach to
 
   Result<LaunchPlan> Plan(const SessionRecord& s, const std::string& path_env) const override {
     if (s.command.empty())

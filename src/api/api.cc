@@ -81,6 +81,8 @@ Result<CreateRequest> ParseCreate(const json& body) {
     req.start_requested = Field<bool>(body, "start").value_or(false);
     req.worktree = Field<bool>(body, "worktree").value_or(false);
     req.base = Field<std::string>(body, "base");
+    req.name = Field<std::string>(body, "name").value_or("");
+    req.caller_env = Field<std::map<std::string, std::string>>(body, "environment");
   } catch (const FieldError& e) {
     return Error::InvalidArgument("bad_field", e.what());
   }
@@ -224,6 +226,7 @@ ApiResponse Api::ListSessions(const ApiCall& c) {
   f.project = StrParam(c.query, "project");
   f.kind = StrParam(c.query, "kind");
   f.parent_id = StrParam(c.query, "parent_id");
+  if (auto a = StrParam(c.query, "attention")) f.attention = *a != "0" && *a != "false";
   if (f.kind && !ParseSessionKind(*f.kind))
     return ErrorResponse(Error::InvalidArgument("bad_kind", "unknown kind '" + *f.kind + "' (agent, plan, mapreduce)"));
   f.before_id = StrParam(c.query, "cursor");
@@ -273,6 +276,11 @@ ApiResponse Api::CreatePlan(const ApiCall& c) {
   }
   if (!source && def->project.empty())
     return ErrorResponse(Error::InvalidArgument("bad_project_path", "project_path is required"));
+  try {
+    def->caller_env = Field<std::map<std::string, std::string>>(c.body, "environment");
+  } catch (const FieldError& e) {
+    return ErrorResponse(Error::InvalidArgument("bad_field", e.what()));
+  }
   return SessionResponse(201, plans_->Create(*def, cwd, Field<bool>(c.body, "start").value_or(true)));
 }
 
@@ -289,6 +297,7 @@ ApiResponse Api::DeleteSession(const ApiCall& c) {
   return JsonResponse(200, {{"deleted", c.session.id}});
 }
 
+ApiResponse Api::Acknowledge(const ApiCall& c) { return SessionResponse(200, manager_.Acknowledge(c.session.id)); }
 ApiResponse Api::Start(const ApiCall& c) { return SessionResponse(200, manager_.Start(c.session.id)); }
 ApiResponse Api::Pause(const ApiCall& c) { return SessionResponse(200, manager_.Pause(c.session.id)); }
 ApiResponse Api::Resume(const ApiCall& c) { return SessionResponse(200, manager_.Resume(c.session.id)); }

@@ -95,6 +95,7 @@ class Api {
   ApiResponse GetSession(const ApiCall& c);
   ApiResponse DeleteSession(const ApiCall& c);
   ApiResponse Start(const ApiCall& c);
+  ApiResponse Acknowledge(const ApiCall& c);
   ApiResponse Pause(const ApiCall& c);
   ApiResponse Resume(const ApiCall& c);
   ApiResponse Stop(const ApiCall& c);

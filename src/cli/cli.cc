@@ -92,6 +92,8 @@ int RunCli(int argc, char** argv) {
   bool raw = false, follow = false;
   int64_t tail = -1;
   std::string f_spec, f_status, f_tool, f_project, f_kind, f_parent;
+  bool f_attention = false;
+  std::vector<std::string> ids_arg;
   int64_t f_limit = 100;
 
   // Each command is registered under `session` and at the top level (short forms).
@@ -150,13 +152,21 @@ int RunCli(int argc, char** argv) {
       else std::printf("%s\n", id.c_str());
       return;
     }
-    if (isatty(STDERR_FILENO)) std::fprintf(stderr, "agentmux: session %s (%s) started\n", id.c_str(), Str(s, "tool").c_str());
+    std::string label = Label(s);
+    // Guided: the terminal is the user's, as with `docker run -it`.
+    if (Str(s, "mode") == "guided" && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO) && !g.json_out) {
+      std::fprintf(stderr, "agentmux: session %s started (%s); detach with Ctrl-\\ d, it keeps running\n", label.c_str(),
+                   Str(s, "tool").c_str());
+      throw CLI::RuntimeError(Attach(client, s));
+    }
+    if (isatty(STDERR_FILENO)) std::fprintf(stderr, "agentmux: session %s started (%s)\n", label.c_str(), Str(s, "tool").c_str());
     InstallForegroundInterrupt(client, id);
     LogPrinter printer(WantsTranscript(s, false));
     json final_session = Follow(client, id, 0, printer);
+    Acknowledge(client, final_session);  // its end was watched here
     if (g.json_out) std::printf("%s\n", final_session.dump(2).c_str());
     if (isatty(STDERR_FILENO))
-      std::fprintf(stderr, "agentmux: session %s %s (exit %d)\n", ShortId(id).c_str(), Str(final_session, "status").c_str(),
+      std::fprintf(stderr, "agentmux: session %s %s (exit %d)\n", label.c_str(), Str(final_session, "status").c_str(),
                    SessionExitCode(final_session));
     throw CLI::RuntimeError(SessionExitCode(final_session));
   });
@@ -171,11 +181,12 @@ int RunCli(int argc, char** argv) {
       return;
     }
     if (isatty(STDERR_FILENO))
-      std::fprintf(stderr, "agentmux: session %s (%s, parent %s) started\n", id.c_str(), Str(s, "tool").c_str(),
+      std::fprintf(stderr, "agentmux: session %s (%s, parent %s) started\n", Label(s).c_str(), Str(s, "tool").c_str(),
                    ShortId(Str(s, "parent_id")).c_str());
     InstallForegroundInterrupt(client, id);
     LogPrinter printer(WantsTranscript(s, false));
     json final_session = Follow(client, id, 0, printer);
+    Acknowledge(client, final_session);
     if (g.json_out) std::printf("%s\n", final_session.dump(2).c_str());
     if (isatty(STDERR_FILENO) && final_session["error"].is_string())
       std::fprintf(stderr, "agentmux: %s\n", Str(final_session, "error").c_str());
@@ -216,6 +227,7 @@ int RunCli(int argc, char** argv) {
     c->add_option("--kind", f_kind, "only sessions of this kind (agent, plan)");
     c->add_option("--parent", f_parent, "only the tasks of this plan (or what continues this session)");
     c->add_option("--limit,-n", f_limit, "at most this many (default 100)");
+    c->add_flag("--attention,-a", f_attention, "only sessions waiting for you (input, permission, ended unseen)");
   }, [&] {
     auto client = Connect(g);
     std::string q = "/api/sessions?limit=" + std::to_string(f_limit);
@@ -232,9 +244,20 @@ int RunCli(int argc, char** argv) {
       auto canon = std::filesystem::canonical(f_project, ec);
       q += "&project=" + Escape(ec ? f_project : canon.string());
     }
+    if (f_attention) q += "&attention=true";
     json r = Call(client, "GET", q);
-    if (g.json_out) std::printf("%s\n", r["sessions"].dump(2).c_str());
-    else PrintList(r["sessions"]);
+    bool filtered = q.find('&', q.find("limit=")) != std::string::npos;
+    if (g.json_out) {
+      std::printf("%s\n", r["sessions"].dump(2).c_str());
+    } else if (r["sessions"].empty()) {
+      if (filtered) std::printf("no sessions match (%s)\n", q.substr(q.find('&') + 1).c_str());
+      else std::printf("no sessions yet — start one with: agentmux run -- echo hello\n");
+    } else {
+      PrintList(r["sessions"]);
+      if (static_cast<int64_t>(r["sessions"].size()) >= f_limit)
+        std::fprintf(stderr, "agentmux: showing the newest %lld; there may be more (--limit N)\n",
+                     static_cast<long long>(f_limit));
+    }
     // While nothing can be written (a full disk), say so where people look.
     if (r.contains("store") && r["store"].is_string())
       std::fprintf(stderr, "agentmux: the database cannot be written (%s): agents' output is held back, nothing "
@@ -247,6 +270,7 @@ int RunCli(int argc, char** argv) {
   }, [&] {
     auto client = Connect(g);
     json s = Call(client, "GET", "/api/sessions/" + Escape(id_arg));
+    Acknowledge(client, s);
     if (Str(s, "kind") == "plan") {
       s["children"] = Call(client, "GET", "/api/sessions?parent_id=" + Escape(Str(s, "id")) + "&limit=1000")["sessions"];
       if (!g.json_out) return PrintPlan(s, s["children"]);
@@ -269,6 +293,7 @@ int RunCli(int argc, char** argv) {
            if (follow) throw CLI::RuntimeError(FollowPlan(client, s, false, false));
            return PrintPlanLogs(client, s, raw);
          }
+         if (g.json_out && !follow) return PrintLogsJson(client, s, raw, tail);
          LogPrinter printer(WantsTranscript(s, raw));
          int64_t last = PrintStoredLogs(client, s, tail >= 0 ? std::optional(tail) : std::nullopt, printer);
          if (follow) {
@@ -278,44 +303,50 @@ int RunCli(int argc, char** argv) {
          printer.Finish();
        });
 
-  auto control = [&](const std::string& action, const std::string& past) {
-    return [&, action, past] {
+  // pause/resume/stop/rm take several sessions; each is tried, the failures said, exit 1 if any.
+  auto each = [&](const std::function<json(DaemonClient&, const std::string&)>& act) {
+    return [&, act] {
       auto client = Connect(g);
-      json body = json::object();
-      if (action == "stop" && grace_s >= 0) body["grace_ms"] = grace_s * 1000;
-      json s = Call(client, "POST", "/api/sessions/" + Escape(id_arg) + "/" + action, body);
-      if (action == "stop" && !IsTerminalStatus(Str(s, "status"))) {
-        // Wait like `docker stop` until the process group is gone.
-        int64_t deadline = MonotonicMs() + (grace_s >= 0 ? grace_s * 1000 : 10000) + 5000;
-        while (!IsTerminalStatus(Str(s, "status")) && MonotonicMs() < deadline) {
-          std::this_thread::sleep_for(std::chrono::milliseconds(50));
-          s = Call(client, "GET", "/api/sessions/" + Str(s, "id"));
+      int failed = 0;
+      json out = json::array();
+      for (const auto& ref : ids_arg) {
+        try {
+          out.push_back(act(client, ref));
+        } catch (const CliError& e) {
+          ++failed;
+          std::fprintf(stderr, "agentmux: %s: %s\n", ref.c_str(), e.message.c_str());
         }
       }
-      if (g.json_out) std::printf("%s\n", s.dump(2).c_str());
-      else std::printf("%s %s\n", Str(s, "id").c_str(), action == "stop" ? Str(s, "status").c_str() : past.c_str());
+      if (g.json_out) std::printf("%s\n", (ids_arg.size() == 1 && out.size() == 1 ? out[0] : out).dump(2).c_str());
+      if (failed) throw CLI::RuntimeError(kExitError);
     };
   };
-  both("pause", "pause", "freeze the session's whole process group (SIGSTOP)", [&](CLI::App* c) {
-    c->add_option("id", id_arg)->required();
-  }, control("pause", "paused"));
-  both("resume", "resume", "continue a paused session (SIGCONT)", [&](CLI::App* c) {
-    c->add_option("id", id_arg)->required();
-  }, control("resume", "resumed"));
+  auto control = [&](const std::string& action, const std::string& past) {
+    return each([&, action, past](DaemonClient& client, const std::string& ref) {
+      json body = json::object();
+      if (action == "stop" && grace_s >= 0) body["grace_ms"] = grace_s * 1000;
+      json s = Call(client, "POST", "/api/sessions/" + Escape(ref) + "/" + action, body);
+      if (action == "stop" && !IsTerminalStatus(Str(s, "status"))) s = WaitStopped(client, s, grace_s >= 0 ? grace_s * 1000 : 10000);
+      if (!g.json_out) std::printf("%s %s\n", Label(s).c_str(), action == "stop" ? Str(s, "status").c_str() : past.c_str());
+      return s;
+    });
+  };
+  auto ids_option = [&](CLI::App* c) { c->add_option("ids", ids_arg, "sessions: ids, id prefixes, names, last")->required(); };
+  both("pause", "pause", "freeze the session's whole process group (SIGSTOP)", ids_option, control("pause", "paused"));
+  both("resume", "resume", "continue a paused session (SIGCONT)", ids_option, control("resume", "resumed"));
   both("stop", "stop", "stop a session: SIGTERM to its process group, SIGKILL after the grace period", [&](CLI::App* c) {
-    c->add_option("id", id_arg)->required();
+    ids_option(c);
     c->add_option("--grace", grace_s, "seconds between SIGTERM and SIGKILL (default 10)");
   }, control("stop", "stopped"));
   bool force = false;
-  both("delete", "rm", "delete an ended session with its logs, events, checkpoints and worktree", [&](CLI::App* c) {
-    c->add_option("id", id_arg)->required();
+  both("delete", "rm", "delete ended sessions with their logs, events, checkpoints and worktrees", [&](CLI::App* c) {
+    ids_option(c);
     c->add_flag("--force,-f", force, "also delete its worktree branch when it holds commits merged nowhere");
-  }, [&] {
-    auto client = Connect(g);
-    json r = Call(client, "DELETE", "/api/sessions/" + Escape(id_arg) + (force ? "?force=1" : ""));
-    if (g.json_out) std::printf("%s\n", r.dump(2).c_str());
-    else std::printf("%s deleted\n", Str(r, "deleted").c_str());
-  });
+  }, each([&](DaemonClient& client, const std::string& ref) {
+    json r = Call(client, "DELETE", "/api/sessions/" + Escape(ref) + (force ? "?force=1" : ""));
+    if (!g.json_out) std::printf("%s deleted\n", Str(r, "deleted").c_str());
+    return r;
+  }));
   both("events", "events", "print a session's lifecycle events", [&](CLI::App* c) {
     c->add_option("id", id_arg)->required();
   }, [&] {
@@ -335,6 +366,15 @@ int RunCli(int argc, char** argv) {
     auto client = Connect(g);
     json s = Call(client, "GET", "/api/sessions/" + Escape(id_arg));
     if (Str(s, "kind") == "plan") s = RunningTask(client, s);  // a plan's terminal is its running task's
+    Acknowledge(client, s);
+    if (WantsTranscript(s, false)) {
+      // A headless agent has no terminal to join: follow its conversation instead.
+      if (IsTerminalStatus(Str(s, "status")))
+        Fail("session " + Label(s) + " is " + Str(s, "status") + "; read it with: agentmux logs " + ShortId(Str(s, "id")));
+      LogPrinter printer(true);
+      int64_t last = PrintStoredLogs(client, s, std::nullopt, printer);
+      throw CLI::RuntimeError(SessionExitCode(Follow(client, Str(s, "id"), last, printer)));
+    }
     throw CLI::RuntimeError(Attach(client, s));
   });
 
@@ -362,7 +402,8 @@ int RunCli(int argc, char** argv) {
     }
     for (const auto& t : r["tools"]) {
       bool ok = t["available"].get<bool>();
-      std::printf("%-8s %-10s %s %s\n", Str(t, "name").c_str(), ok ? "available" : "MISSING",
+      std::printf("%-8s %-10s %s %s\n", Str(t, "name").c_str(),
+                  ok ? "available" : t["binary_path"].is_string() ? "NOT READY" : "MISSING",
                   t["binary_path"].is_string() ? Str(t, "binary_path").c_str() : "",
                   t["version"].is_string() ? ("(" + Str(t, "version") + ")").c_str() : "");
       for (const auto& n : t["notes"]) std::printf("         - %s\n", n.get<std::string>().c_str());
@@ -378,7 +419,8 @@ int RunCli(int argc, char** argv) {
     return app.exit(e);
   } catch (const CliError& e) {
     std::fflush(stdout);
-    std::fprintf(stderr, "agentmux: %s\n", e.message.c_str());
+    if (g.json_out) std::fprintf(stderr, "%s\n", json{{"error", e.message}, {"exit_code", e.code}}.dump().c_str());
+    else std::fprintf(stderr, "agentmux: %s\n", e.message.c_str());
     return e.code;
   }
   return 0;

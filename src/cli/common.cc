@@ -182,6 +182,35 @@ std::string Excerpt(std::string s, size_t max) {
   return s;
 }
 
+std::string Label(const json& s) {
+  std::string name = Str(s, "name"), id = ShortId(Str(s, "id"));
+  return name.empty() ? id : name + " (" + id + ")";
+}
+
+void Acknowledge(DaemonClient& c, const json& s) {
+  if (s.contains("attention") && s["attention"].is_object())
+    (void)c.Request("POST", "/api/sessions/" + Str(s, "id") + "/ack", "{}");
+}
+
+json WaitStopped(DaemonClient& c, json s, int64_t grace_ms) {
+  // Like `docker stop`: wait until the process group is gone.
+  int64_t start = MonotonicMs(), deadline = start + grace_ms + 5000;
+  bool tty = isatty(STDERR_FILENO);
+  int64_t shown = -1;
+  while (!IsTerminalStatus(Str(s, "status")) && MonotonicMs() < deadline) {
+    int64_t left = (start + grace_ms - MonotonicMs() + 999) / 1000;
+    if (tty && left != shown) {
+      shown = left;
+      if (left > 0) std::fprintf(stderr, "\ragentmux: stopping %s: SIGTERM sent, SIGKILL in %llds \033[K", Label(s).c_str(), static_cast<long long>(left));
+      else std::fprintf(stderr, "\ragentmux: stopping %s: SIGKILL sent \033[K", Label(s).c_str());
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    s = Call(c, "GET", "/api/sessions/" + Str(s, "id"));
+  }
+  if (tty && shown >= 0) std::fprintf(stderr, "\r\033[K");
+  return s;
+}
+
 bool IsTerminalStatus(const std::string& s) {
   return s == "completed" || s == "failed" || s == "cancelled" || s == "interrupted";
 }

@@ -9,6 +9,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "model/session.h"  // ShortId
 #include "net/client.h"
 
 namespace agentmux {
@@ -38,11 +39,17 @@ nlohmann::json Call(DaemonClient& c, const std::string& method, const std::strin
 
 std::string Escape(const std::string& s);  // percent-encoding for a path segment or query value
 std::string Str(const nlohmann::json& j, const char* key, const std::string& dflt = "");
-inline std::string ShortId(const std::string& id) { return id.substr(0, 13); }
 std::string HumanDuration(int64_t ms);     // "1h 2m", "3.4s"
 std::string Ago(const std::string& rfc3339);  // "5m ago"
 std::string Excerpt(std::string s, size_t max);
 bool IsTerminalStatus(const std::string& s);
+// "brave-otter (8c3f9a2c)": how messages name a session (the short id alone for nameless old rows).
+std::string Label(const nlohmann::json& s);
+// Someone looked at `s`: clears its attention (POST …/ack) when it has one; errors are ignored.
+void Acknowledge(DaemonClient& c, const nlohmann::json& s);
+// After POST …/stop: polls until the session has ended, showing the SIGKILL countdown on a
+// terminal's stderr; returns the last session JSON (at most grace + 5 s).
+nlohmann::json WaitStopped(DaemonClient& c, nlohmann::json s, int64_t grace_ms);
 // A session's exit code as a shell gives it: its own, 128+N for a signal, 1 for other failures.
 int SessionExitCode(const nlohmann::json& s);
 // Writes raw bytes to `f` and flushes.

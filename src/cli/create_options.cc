@@ -6,13 +6,23 @@
 #include <cstdlib>
 #include <filesystem>
 
+#include "agents/adapter.h"
 #include "cli/common.h"
+
+extern char** environ;
 
 namespace agentmux {
 using nlohmann::json;
 
 void AddCreateOptions(CLI::App* cmd, CreateOpts& o) {
-  cmd->add_option("--tool,-t", o.tool, "agent adapter: claude, shell (default shell when a command follows --)");
+  std::string tools;
+  AdapterRegistry registry;
+  for (const auto* a : registry.All()) tools += (tools.empty() ? "" : ", ") + a->name();
+  cmd->add_option("--tool,-t", o.tool, "agent adapter: " + tools + " (default shell when a command follows --; "
+                                       "`agentmux tools` says which are installed)");
+  cmd->add_option("--name,-N", o.name, "a name to use instead of the id (default: generated, like brave-otter)");
+  cmd->add_flag("--clean-env", o.clean_env,
+                "start from the daemon's environment instead of this shell's (--env values still apply)");
   // Repeatable options take one value per occurrence: `-e K=V -- sh -c …` must leave `--` and the
   // command alone (a vector option otherwise swallows what follows; issue 11).
   cmd->add_option("--spec,-s", o.specs, "attach a spec as context (repeatable, kept in order), e.g. 028")
@@ -56,6 +66,19 @@ json CreateBody(const CreateOpts& o) {
     env[kv.substr(0, eq)] = kv.substr(eq + 1);
   }
   body["env"] = env;
+  if (!o.name.empty()) body["name"] = o.name;
+  // The session starts from this shell's environment (as `docker run` does not, and people expect
+  // it to): the daemon keeps it in memory only.
+  if (!o.clean_env) {
+    json caller = json::object();
+    for (char** e = environ; e && *e; ++e) {
+      std::string kv(*e);
+      auto eq = kv.find('=');
+      if (eq == std::string::npos || eq == 0) continue;
+      caller[kv.substr(0, eq)] = kv.substr(eq + 1);
+    }
+    body["environment"] = caller;
+  }
   if (isatty(STDOUT_FILENO)) {
     struct winsize ws {};
     if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0) {
@@ -95,6 +118,7 @@ json RalphPlanBody(const CreateOpts& o) {
   if (o.max_attempts > 0) task["max_attempts"] = o.max_attempts;
   json body = {{"mode", "ralph"}, {"project_path", s["project_path"]}, {"spec_ids", s["spec_ids"]},
                {"env", s["env"]}, {"tasks", json::array({task})}};
+  if (s.contains("environment")) body["environment"] = s["environment"];
   if (!o.tool.empty()) body["tool"] = o.tool;
   if (s.contains("timeout")) body["timeout"] = s["timeout"];
   return body;

@@ -25,6 +25,8 @@ struct CreateOpts {
   int max_attempts = 0;  // with --until (default 3)
   bool worktree = false;  // run in a git worktree of its own
   std::string base;       // with worktree: the commit to branch from
+  std::string name;       // --name
+  bool clean_env = false;  // --clean-env: the daemon's environment, not this shell's
 };
 
 void AddCreateOptions(CLI::App* cmd, CreateOpts& o);

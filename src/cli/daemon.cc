@@ -159,6 +159,21 @@ int RunDaemon(const Home& home, const DaemonOptions& daemon_options) {
   AdapterRegistry adapters;
   ManagerOptions manager_options;
   manager_options.tmp_root = home.dir + "/tmp";
+  // $AGENTMUX_HOME/config.json (docs/architecture.md "Configuration"): read once at start.
+  if (std::ifstream in(home.config()); in) {
+    auto config = nlohmann::json::parse(in, nullptr, false);
+    if (!config.is_object()) {
+      spdlog::error("{} is not a JSON object; fix it or remove it", home.config());
+      return 1;
+    }
+    if (config.contains("attention_hook")) {
+      if (!config["attention_hook"].is_string()) {
+        spdlog::error("{}: attention_hook must be a string (a shell command)", home.config());
+        return 1;
+      }
+      manager_options.attention_hook = config["attention_hook"].get<std::string>();
+    }
+  }
   // Agents start under shims of their own (proc/shim.h) and outlive this daemon.
   auto launcher = MakeShimLauncher(io, home.shims());
   manager_options.launcher = launcher.get();

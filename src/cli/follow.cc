@@ -164,6 +164,29 @@ int64_t PrintStoredLogs(DaemonClient& c, const json& session, std::optional<int6
   return after;
 }
 
+void PrintLogsJson(DaemonClient& c, const json& session, bool raw, int64_t tail) {
+  const std::string id = Str(session, "id");
+  if (WantsTranscript(session, raw)) {
+    json answer = Call(c, "GET", "/api/sessions/" + id + "/transcript");
+    json items = answer["items"];
+    if (tail >= 0 && static_cast<int64_t>(items.size()) > tail) items.erase(items.begin(), items.end() - tail);
+    std::printf("%s\n", json{{"session_id", id}, {"items", items}, {"log_seq", answer["log_seq"]}}.dump(2).c_str());
+    return;
+  }
+  json chunks = json::array();
+  int64_t after = 0, log_seq = 0;
+  for (bool first = true;; first = false) {
+    std::string target = "/api/sessions/" + id + "/logs?after_seq=" + std::to_string(after);
+    if (first && tail >= 0) target += "&tail=" + std::to_string(tail);
+    json page = Call(c, "GET", target);
+    for (auto& ch : page["chunks"]) chunks.push_back(std::move(ch));
+    after = page["last_seq"].get<int64_t>();
+    log_seq = page["log_seq"].get<int64_t>();
+    if (page["chunks"].empty() || after >= log_seq) break;
+  }
+  std::printf("%s\n", json{{"session_id", id}, {"chunks", chunks}, {"log_seq", log_seq}}.dump(2).c_str());
+}
+
 // SIGINT while a session runs in the foreground: the first stops the session (like `docker run`
 // forwarding the signal), a second detaches and leaves it to the daemon.
 void InstallForegroundInterrupt(DaemonClient client, std::string id) {

@@ -47,6 +47,9 @@ nlohmann::json Follow(DaemonClient& client, const std::string& id, int64_t since
 // GET …/transcript serves it; returns the last log seq it covers.
 int64_t PrintStoredLogs(DaemonClient& c, const nlohmann::json& session, std::optional<int64_t> tail,
                         LogPrinter& printer);
+// `logs --json`: the transcript items (the last `tail` when ≥ 0) or every chunk ({seq, level,
+// data (base64), …} as GET …/logs gives them), as one JSON document on stdout.
+void PrintLogsJson(DaemonClient& c, const nlohmann::json& session, bool raw, int64_t tail);
 // The first Ctrl-C stops the session; a second one detaches.
 void InstallForegroundInterrupt(DaemonClient client, std::string id);
 // Joins the session's terminal (raw mode) until it ends or the user detaches; returns an exit code.

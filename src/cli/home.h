@@ -19,6 +19,7 @@ struct Home {
   std::string shims() const { return dir + "/shims"; }  // sessions' shim sockets and tokens (0700)
   std::string log() const { return dir + "/daemon.log"; }
   std::string token() const { return dir + "/token"; }
+  std::string config() const { return dir + "/config.json"; }  // the daemon's settings (optional)
 };
 
 struct DaemonOptions {

@@ -8,6 +8,7 @@
 
 #include "base/clock.h"
 #include "cli/common.h"
+#include "cli/table.h"
 
 namespace agentmux {
 using nlohmann::json;
@@ -20,7 +21,14 @@ void PrintSession(const json& s) {
     return v.dump();
   };
   line("id", Str(s, "id"));
+  if (!Str(s, "name").empty()) line("name", Str(s, "name"));
   line("status", Str(s, "status"));
+  if (s["attention"].is_object()) {
+    std::string reason = Str(s["attention"], "reason");
+    std::string text = reason == "input" ? "waits for your input" : reason == "permission" ? "asks for permission" : "ended; not seen yet";
+    if (!Str(s["attention"], "message").empty()) text += ": " + Str(s["attention"], "message");
+    line("attention", text + " (since " + Str(s["attention"], "since") + ")");
+  }
   line("tool", Str(s, "tool") + " (" + Str(s, "mode") + ")");
   line("project", Str(s, "project_path"));
   std::string specs;
@@ -102,38 +110,72 @@ std::string What(const json& s, bool child) {
   return head + ": " + what;
 }
 
-void Row(const json& s, bool child) {
+std::string AttentionWord(const json& s) {
+  if (!s["attention"].is_object()) return "";
+  std::string reason = Str(s["attention"], "reason");
+  return reason == "ended" ? "done" : reason;  // input | permission | done
+}
+
+std::string ExitText(const json& s) {
+  if (s["signal"].is_string()) return Str(s, "signal");
+  if (s["exit_code"].is_number()) return std::to_string(s["exit_code"].get<int>());
+  return "-";
+}
+
+std::string Project(const json& s) {
+  std::string p = Str(s, "project_path");
+  auto slash = p.find_last_of('/');
+  return slash == std::string::npos || slash + 1 == p.size() ? p : p.substr(slash + 1);
+}
+
+std::vector<std::string> Row(const json& s, bool child) {
   std::string specs;
   for (const auto& sp : s["spec_ids"]) specs += (specs.empty() ? "" : ",") + sp.get<std::string>();
-  std::string id = (child ? "  " : "") + ShortId(Str(s, "id"));
   std::string mode = Str(s, "kind") == "plan" ? (Str(s, "mode") == "ralph" ? "ralph" : "plan") : Str(s, "mode");
   std::string what = What(s, child);
-  std::printf("%-15s  %-11s  %-8s  %-10s  %-16s  %-34s  %-8s  %-9s  %-8s  %s\n", id.c_str(), Str(s, "status").c_str(),
-              Str(s, "tool").c_str(), mode.c_str(), Excerpt(specs.empty() ? "-" : specs, 16).c_str(),
-              Excerpt(what.empty() ? "-" : what, 34).c_str(), Ago(Str(s, "created_at")).c_str(), Duration(s).c_str(),
-              s["token_count"].is_number() ? std::to_string(s["token_count"].get<int64_t>()).c_str() : "-",
-              Cost(s["cost_usd"]).c_str());
+  std::string name = Str(s, "name");
+  if (name.empty()) name = ShortId(Str(s, "id"));
+  return {(child ? "  " : "") + name, ShortId(Str(s, "id")), Str(s, "status"), AttentionWord(s), Str(s, "tool"), mode,
+          Project(s), specs.empty() ? "-" : specs, what.empty() ? "-" : what, Ago(Str(s, "created_at")), Duration(s),
+          ExitText(s), s["token_count"].is_number() ? std::to_string(s["token_count"].get<int64_t>()) : "-",
+          Cost(s["cost_usd"])};
+}
+
+bool Live(const json& s) {
+  std::string st = Str(s, "status");
+  return st == "running" || st == "paused" || st == "pending";
 }
 
 }  // namespace
 
 void PrintList(const json& sessions) {
-  std::printf("%-15s  %-11s  %-8s  %-10s  %-16s  %-34s  %-8s  %-9s  %-8s  %s\n", "ID", "STATUS", "TOOL", "MODE",
-              "SPECS", "PROMPT / COMMAND", "CREATED", "DURATION", "TOKENS", "COST");
+  std::vector<TableColumn> columns = {
+      {"NAME", 0, 24},  {"ID", 3, 8},        {"STATUS", 0, 11},   {"ATTENTION", 1, 10}, {"TOOL", 2, 8},
+      {"MODE", 8, 10},  {"PROJECT", 6, 18},  {"SPECS", 9, 16},    {"PROMPT / COMMAND", 0, 48, true, 12},
+      {"CREATED", 4, 9}, {"DURATION", 5, 9}, {"EXIT", 5, 7},      {"TOKENS", 7, 9},     {"COST", 7, 8}};
   std::map<std::string, std::vector<json>> children;  // plan id → its tasks in this list
   std::set<std::string> plans;
   for (const auto& s : sessions)
     if (Str(s, "kind") == "plan") plans.insert(Str(s, "id"));
-  for (const auto& s : sessions)
-    if (s["parent_id"].is_string() && plans.count(Str(s, "parent_id"))) children[Str(s, "parent_id")].push_back(s);
+  std::vector<json> top;
   for (const auto& s : sessions) {
-    if (s["parent_id"].is_string() && plans.count(Str(s, "parent_id"))) continue;  // shown under its plan
-    Row(s, false);
+    if (s["parent_id"].is_string() && plans.count(Str(s, "parent_id"))) children[Str(s, "parent_id")].push_back(s);
+    else top.push_back(s);
+  }
+  // What needs a person first, then what runs, then the rest; newest first within each.
+  std::stable_sort(top.begin(), top.end(), [](const json& a, const json& b) {
+    auto rank = [](const json& s) { return s["attention"].is_object() ? 0 : Live(s) ? 1 : 2; };
+    return rank(a) < rank(b);
+  });
+  std::vector<std::vector<std::string>> rows;
+  for (const auto& s : top) {
+    rows.push_back(Row(s, false));
     auto it = children.find(Str(s, "id"));
     if (it == children.end()) continue;
-    for (const auto& k : InTaskOrder(json(it->second))) Row(k, true);
+    for (const auto& k : InTaskOrder(json(it->second))) rows.push_back(Row(k, true));
   }
-  if (sessions.empty()) std::printf("(no sessions yet — start one with: agentmux run -- echo hello)\n");
+  if (rows.empty()) return;
+  PrintTable(columns, rows, TerminalWidth());
 }
 
 std::vector<json> InTaskOrder(const json& children) {

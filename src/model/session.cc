@@ -39,6 +39,33 @@ std::optional<SessionKind> ParseSessionKind(std::string_view text) {
   return std::nullopt;
 }
 
+std::string_view ToString(AttentionReason r) {
+  switch (r) {
+    case AttentionReason::kInput: return "input";
+    case AttentionReason::kPermission: return "permission";
+    case AttentionReason::kEnded: return "ended";
+  }
+  return "ended";
+}
+
+std::optional<AttentionReason> ParseAttentionReason(std::string_view text) {
+  if (text == "input") return AttentionReason::kInput;
+  if (text == "permission") return AttentionReason::kPermission;
+  if (text == "ended") return AttentionReason::kEnded;
+  return std::nullopt;
+}
+
+std::string ShortId(const std::string& id) {
+  auto dash = id.rfind('-');
+  if (dash == std::string::npos || id.size() - dash - 1 < 8) return id.substr(0, 13);
+  return id.substr(dash + 1, 8);
+}
+
+nlohmann::json ToJson(const std::optional<Attention>& a) {
+  if (!a) return nullptr;
+  return {{"reason", ToString(a->reason)}, {"since", Rfc3339(a->since)}, {"message", a->message}};
+}
+
 namespace {
 // The public part of a plan's state (docs/api.md "Plan"); keys starting with "_" are the engine's.
 nlohmann::json PlanJson(const SessionRecord& s) {
@@ -133,6 +160,9 @@ nlohmann::json ToJson(const SessionRecord& s, bool with_context) {
       {"archived_at", opt_time(s.archived_at)},
       {"log_seq", s.log_seq},
       {"log_bytes", s.log_bytes},
+      {"name", s.name},
+      {"short_id", ShortId(s.id)},
+      {"attention", ToJson(s.attention)},
   };
   if (with_context) j["context"] = s.context;
   return j;

@@ -50,8 +50,22 @@ struct Usage {
   }
 };
 
+// Why a session waits for a person (issue 16): its agent sits idle at its input prompt, asks a
+// permission question, or it ended and nobody has looked yet.
+enum class AttentionReason { kInput, kPermission, kEnded };
+std::string_view ToString(AttentionReason r);
+std::optional<AttentionReason> ParseAttentionReason(std::string_view text);
+
+struct Attention {
+  AttentionReason reason = AttentionReason::kEnded;
+  int64_t since = 0;     // ms since epoch, UTC
+  std::string message;   // e.g. the permission question's line; may be empty
+  bool operator==(const Attention&) const = default;
+};
+
 struct SessionRecord {
   std::string id;            // UUIDv7
+  std::string name;          // short handle ("brave-otter"); unique among live sessions; "" on old rows
   std::string project_path;  // absolute, canonical
   std::vector<std::string> spec_ids;  // ordered; resolved full ids ("028-cli-ui")
   std::optional<std::string> prompt;
@@ -86,7 +100,13 @@ struct SessionRecord {
   std::optional<int64_t> archived_at;
   int64_t log_seq = 0;    // sequence number of the last stored log chunk (0 = none)
   int64_t log_bytes = 0;  // total log bytes
+  std::optional<Attention> attention;  // set while the session waits for a person
 };
+
+// The short form of an id shown to people: the first 8 hex digits of its last group — the random
+// end of a UUIDv7, so sessions made in the same millisecond differ ("8c3f9a2c"). Ids resolve by a
+// prefix of either end (store/store.h ResolveId).
+std::string ShortId(const std::string& id);
 
 // The value of metadata `key`, or "" when it is not set.
 std::string MetaOr(const SessionRecord& s, const char* key);
@@ -94,6 +114,9 @@ std::string MetaOr(const SessionRecord& s, const char* key);
 // Where the session's process runs: its git worktree while it has one (metadata worktree "active",
 // worktree_path: workflow/checkpoints.h), else its project.
 const std::string& WorkingDir(const SessionRecord& s);
+
+// {"reason", "since" (RFC 3339 UTC), "message"} or null.
+nlohmann::json ToJson(const std::optional<Attention>& a);
 
 // JSON shape of the API (timestamps RFC 3339 UTC; `spec_ids` always an array; `context` omitted
 // unless `with_context`; `plan` is the public part of a plan's state, null for other kinds).

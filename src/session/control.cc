@@ -227,6 +227,7 @@ Status SessionManager::Delete(const std::string& id_or_prefix) {
   if (st.ok()) {
     for (const auto& id : ids) {
       secret_env_.erase(id);
+      caller_env_.erase(id);
       unredacted_.erase(id);
       bus_.Deleted(id);
     }
@@ -245,6 +246,7 @@ Status SessionManager::Resize(const std::string& id, unsigned short cols, unsign
   if (it == live_.end()) return Error::Conflict("session_not_running", "session " + id + " is not running");
   Live& live = *it->second;
   if (auto st = live.proc->Resize(cols, rows); !st.ok()) return st;
+  if (live.screen) live.screen->Resize(cols, rows);
   // Viewers that join later draw at the terminal's current width.
   if (live.rec.metadata["pty_cols"] != std::to_string(cols) || live.rec.metadata["pty_rows"] != std::to_string(rows)) {
     live.rec.metadata["pty_cols"] = std::to_string(cols);
@@ -261,8 +263,11 @@ Status SessionManager::Resize(const std::string& id, unsigned short cols, unsign
 CreateRequest SessionManager::LikeParent(const SessionRecord& stored) const {
   auto unredacted = Unredact(stored);
   auto secrets = secret_env_.find(stored.id);
-  return agentmux::RequestLike(unredacted.ok() ? *unredacted : stored,
-                     secrets == secret_env_.end() ? std::map<std::string, std::string>{} : secrets->second);
+  CreateRequest req = agentmux::RequestLike(unredacted.ok() ? *unredacted : stored,
+                                            secrets == secret_env_.end() ? std::map<std::string, std::string>{} : secrets->second);
+  // What continues a session starts from the same environment (a plan's tasks: its caller's).
+  if (auto it = caller_env_.find(stored.id); it != caller_env_.end()) req.caller_env = it->second;
+  return req;
 }
 
 }  // namespace agentmux

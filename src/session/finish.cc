@@ -179,12 +179,17 @@ void SessionManager::Finish(Live& live) {
   }
   SessionRecord snapshot = live.final_rec;
   snapshot.updated_at = NowMs();
+  // Ended: nobody waits at its prompt any more; a person is told it is done (attention.cc).
+  bool ended_attention = WantsEndedAttention(snapshot);
+  snapshot.attention.reset();
+  if (ended_attention) snapshot.attention = Attention{AttentionReason::kEnded, snapshot.updated_at, ""};
   int64_t chunks = snapshot.log_seq, bytes = snapshot.log_bytes;
   int64_t first_event = 0;
   Status st = store_.Write([&](StoreTxn& tx) {
     first_event = tx.InsertEvent(id, "output_closed", {{"chunks", chunks}, {"bytes", bytes}}, snapshot.updated_at);
     tx.UpdateSession(snapshot);
     tx.InsertEvent(id, live.final_event, live.final_payload, snapshot.updated_at);
+    if (ended_attention) tx.InsertEvent(id, "attention", AttentionPayload(snapshot.attention), snapshot.updated_at);
   });
   if (!st.ok()) {
     if (st.error().code == "store_unavailable") return retry_later();
@@ -200,6 +205,7 @@ void SessionManager::Finish(Live& live) {
   auto node = live_.extract(id);  // keep Live alive until the end of this scope
   Notify(copy);
   PublishEvents(id, first_event - 1);
+  if (ended_attention && st.ok()) RunAttentionHook(copy);
   if (lost_conversation) HandleLostConversation(copy, *lost_conversation);
 }
 

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "agents/adapter.h"
+#include "agents/screen.h"
 #include "model/session.h"
 #include "session/accounting.h"
 #include "session/log_sequencer.h"
@@ -43,6 +44,10 @@ struct SessionManager::Live {
   nlohmann::json final_payload;
   std::optional<std::string> lost_conversation;
   std::unique_ptr<boost::asio::steady_timer> finish_timer;
+  // Attention (attention.cc): the guided TUI's screen, when its adapter reads it.
+  std::unique_ptr<TerminalScreen> screen;
+  int64_t last_output_mono = 0;
+  std::unique_ptr<Timers::Timer> screen_check;
 };
 
 }  // namespace agentmux

@@ -12,6 +12,7 @@
 
 #include "base/clock.h"
 #include "base/ids.h"
+#include "model/names.h"
 #include "proc/process.h"
 #include "proc/redact.h"
 #include "session/live.h"
@@ -179,16 +180,21 @@ Result<SessionRecord> SessionManager::ApplyTransition(SessionRecord& rec, Sessio
   updated.updated_at = NowMs();
   payload["from"] = ToString(rec.status);
   payload["to"] = ToString(updated.status);
+  // A parent that ended by itself needs a person's eye (attention.cc); a process's end is Finish's.
+  bool ended_attention = rec.kind != SessionKind::kAgent && WantsEndedAttention(updated);
+  if (ended_attention) updated.attention = Attention{AttentionReason::kEnded, updated.updated_at, ""};
   int64_t event_id = 0;
   Status st = store_.Write([&](StoreTxn& tx) {
     tx.UpdateSession(updated);
     event_id = tx.InsertEvent(updated.id, event_type, payload, updated.updated_at);
+    if (ended_attention) tx.InsertEvent(updated.id, "attention", AttentionPayload(updated.attention), updated.updated_at);
   });
   if (!st.ok()) return st.error();
   rec = updated;
   SessionRecord copy = rec;
   Notify(copy);
   PublishEvents(copy.id, event_id - 1);
+  if (ended_attention) RunAttentionHook(copy);
   return copy;
 }
 
@@ -234,8 +240,21 @@ Result<SessionRecord> SessionManager::Create(CreateRequest req) {
     if (k.empty() || k.find('=') != std::string::npos)
       return Error::InvalidArgument("bad_env", "environment variable name '" + k + "' is not valid (use KEY=VALUE)");
 
+  if (!req.name.empty()) {
+    if (auto why = InvalidNameReason(req.name)) return Error::InvalidArgument("bad_name", "name '" + req.name + "': " + *why);
+    if (store_.NameTaken(req.name, true))
+      return Error::Conflict("name_taken", "a live session is already named '" + req.name +
+                                               "'; pick another name, or stop or wait for that one");
+  }
+  if (req.caller_env)
+    for (const auto& [k, v] : *req.caller_env)
+      if (k.empty() || k.find('=') != std::string::npos || has_nul(k) || has_nul(v))
+        return Error::InvalidArgument("bad_env", "the caller's environment has an invalid variable '" +
+                                                     k.substr(0, k.find('\0')) + "'");
+
   SessionRecord rec;
   rec.id = NewUuidV7();
+  rec.name = req.name.empty() ? UniqueName() : req.name;
   rec.project_path = canonical.string();
   rec.spec_ids = req.spec_ids;
   if (req.prompt && !req.prompt->empty()) rec.prompt = req.prompt;
@@ -321,8 +340,25 @@ Result<SessionRecord> SessionManager::Create(CreateRequest req) {
     secret_env_.erase(rec.id);
     return st.error();
   }
+  if (req.caller_env) caller_env_[rec.id] = std::move(*req.caller_env);
   Notify(rec);
   return rec;
+}
+
+// A generated name no session has had (then: no live session has), else one with a number.
+std::string SessionManager::UniqueName() {
+  auto random = [] {
+    uint64_t r = 0;
+    for (char c : RandomHex(8)) r = r * 16 + static_cast<uint64_t>(std::isdigit(static_cast<unsigned char>(c)) ? c - '0' : c - 'a' + 10);
+    return r;
+  };
+  for (int i = 0; i < 16; ++i)
+    if (std::string n = GeneratedName(random()); !store_.NameTaken(n, false)) return n;
+  for (int i = 0; i < 16; ++i)
+    if (std::string n = GeneratedName(random()); !store_.NameTaken(n, true)) return n;
+  uint64_t r = random();
+  for (int suffix = 2;; ++suffix)
+    if (std::string n = GeneratedName(r, suffix); !store_.NameTaken(n, true)) return n;
 }
 
 // What the session's process must get: its record with the secrets this daemon kept in memory put
@@ -350,10 +386,16 @@ Result<SessionRecord> SessionManager::Unredact(const SessionRecord& rec) const {
 
 EnvMap SessionManager::BuildEnv(const SessionRecord& rec, const LaunchPlan& plan) const {
   EnvMap env;
-  for (char** e = environ; e && *e; ++e) {
-    std::string kv(*e);
-    auto eq = kv.find('=');
-    if (eq != std::string::npos) env[kv.substr(0, eq)] = kv.substr(eq + 1);
+  // The caller's environment when it sent one (the CLI does), else the daemon's.
+  if (auto it = caller_env_.find(rec.id); it != caller_env_.end()) {
+    env = EnvMap(it->second.begin(), it->second.end());
+    env.erase("AGENTMUX_SESSION_ID");
+  } else {
+    for (char** e = environ; e && *e; ++e) {
+      std::string kv(*e);
+      auto eq = kv.find('=');
+      if (eq != std::string::npos) env[kv.substr(0, eq)] = kv.substr(eq + 1);
+    }
   }
   // The daemon's own plumbing is not the agent's business.
   env.erase("AGENTMUX_DAEMON");
@@ -450,6 +492,7 @@ Result<SessionRecord> SessionManager::Launch(SessionRecord rec, SessionAction ac
   live->started_mono = timers_.NowMs();
   live->tmp_dir = tmp_dir;
   live->parser = adapter->NewParser(run, env);
+  InitScreen(*live, opts.cols, opts.rows);
   // Usage so far: this session's own (a resumed interrupted session has some) and its
   // conversation's (for a continue: the parent's running totals).
   std::optional<SessionRecord> parent;

@@ -57,6 +57,11 @@ struct ManagerOptions {
   // Where sessions whose adapter asks for a private TMPDIR (LaunchPlan::private_tmp) get it:
   // <tmp_root>/<session id>, mode 0700, removed when the session ends. "" = no private TMPDIR.
   std::string tmp_root;
+  // A shell command run (sh -c, off the loop, 30 s at most) each time a session newly needs
+  // attention; it gets the session id and reason as $1 $2 and in AGENTMUX_SESSION_ID,
+  // AGENTMUX_SESSION_NAME, AGENTMUX_ATTENTION (input|permission|ended), AGENTMUX_ATTENTION_MESSAGE,
+  // AGENTMUX_SESSION_STATUS, AGENTMUX_TOOL, AGENTMUX_PROJECT. "" = none (daemon config.json).
+  std::string attention_hook;
   // The engine's OS parts (launcher.h, timers.h), for tests that fake them; null = the real ones
   // (children of this process; the loop's steady clock). Not owned; must outlive the manager.
   ProcessLauncher* launcher = nullptr;
@@ -117,6 +122,10 @@ class SessionManager {
   Result<SessionRecord> Stop(const std::string& id, std::optional<int64_t> grace_ms);
   // Deletes a session with its logs and events. Errors: session_running (stop it first).
   Status Delete(const std::string& id);
+  // Clears the session's attention (someone looked at it), with an `attention` event {reason: null,
+  // acknowledged: true}; a session without attention is returned as it is. Errors:
+  // session_not_found, ambiguous_id, store_unavailable.
+  Result<SessionRecord> Acknowledge(const std::string& id_or_prefix);
 
   // ---- parents (DESIGN §8, parent.h) ----
   // The driver of parents of `kind`; Start, Pause, Resume and Stop of such a session go to it.
@@ -201,6 +210,14 @@ class SessionManager {
   void ParserFailed(Live& live, const std::string& what);
   void OnCommitted(std::vector<std::pair<std::string, int64_t>> committed);
   void OnStoreHealth(bool writable, const std::string& health);
+  // attention.cc
+  void InitScreen(Live& live, unsigned short cols, unsigned short rows);
+  void WatchScreen(Live& live, const std::string& data);
+  void CheckScreen(Live& live);
+  void SetLiveAttention(Live& live, std::optional<Attention> attention);
+  static nlohmann::json AttentionPayload(const std::optional<Attention>& attention);
+  bool WantsEndedAttention(const SessionRecord& rec) const;
+  void RunAttentionHook(const SessionRecord& rec);
   // finish.cc — the process is gone and its output drained: kill what left its group (off the
   // loop), then DecideFinish (the final status, event and payload, once) and Finish (records them;
   // retried while the store cannot write).
@@ -224,6 +241,9 @@ class SessionManager {
   SessionBus bus_;
   // Sensitive --env values (names like *KEY*, *TOKEN*): never stored, kept for the daemon's life.
   std::map<std::string, std::map<std::string, std::string>> secret_env_;
+  // The environment a caller sent for its session (CreateRequest::caller_env): memory only.
+  std::map<std::string, std::map<std::string, std::string>> caller_env_;
+  std::string UniqueName();
   // The fields of sessions whose stored record was redacted (a secret in the prompt, argv or an env
   // value), as given, for launching them; kept for the daemon's life, like secret_env_.
   struct Unredacted {

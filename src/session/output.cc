@@ -13,6 +13,7 @@ void SessionManager::OnOutput(Live& live, const std::string& level, std::string 
   live.rec.log_bytes = live.log.bytes();
   store_.AppendLog(ptr);
   bus_.Log(ptr);
+  if (live.screen && level == "pty") WatchScreen(live, ptr->data);
   if (level == "stderr") {
     live.stderr_tail += ptr->data;
     if (live.stderr_tail.size() > 8192) live.stderr_tail.erase(0, live.stderr_tail.size() - 8192);

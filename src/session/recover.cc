@@ -110,6 +110,8 @@ void SessionManager::Adopt(SessionRecord rec, ProcessLauncher::Reattached held) 
   // The agent's structured output is parsed from here on; usage the CLI reports per run counts
   // from zero again (what the earlier daemon had recorded stays in the record).
   if (const Adapter* adapter = adapters_.Find(rec.tool)) live->parser = adapter->NewParser(rec, env);
+  auto pty_size = [&](const char* key) { return static_cast<unsigned short>(std::atoi(MetaOr(rec, key).c_str())); };
+  InitScreen(*live, pty_size("pty_cols") ? pty_size("pty_cols") : 120, pty_size("pty_rows") ? pty_size("pty_rows") : 40);
   std::vector<std::string> env_list;
   for (const auto& [k, v] : rec.env) env_list.push_back(k + "=" + v);
   live->proc = std::make_unique<Supervisor>(io_, launcher_, timers_, std::move(held.process),

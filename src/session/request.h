@@ -19,6 +19,11 @@ struct CreateRequest {
   std::optional<std::string> prompt;
   std::vector<std::string> command;      // argv for the shell tool
   std::map<std::string, std::string> env;  // --env KEY=VAL
+  // The session's name (model/names.h rules; unique among live sessions); "" = a generated one.
+  std::string name;
+  // The environment the session's process starts from (the CLI caller's, issue 16), instead of
+  // the daemon's; kept in memory only, never stored. The adapter's variables and `env` go on top.
+  std::optional<std::map<std::string, std::string>> caller_env;
   std::optional<std::string> parent_id;
   unsigned short cols = 0, rows = 0;     // initial PTY size (0 = 120x40)
   std::optional<int64_t> timeout_ms;     // end the session (stop ladder, status failed) after this long

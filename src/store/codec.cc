@@ -50,7 +50,7 @@ const char* const kSessionColumns =
     "duration_ms, input_tokens, output_tokens, cache_read_tokens, cache_creation_tokens, cost_usd, "
     "num_turns, agent_session_id, parent_id, command, env, context, error, log_seq, log_bytes, created_at, "
     "updated_at, archived_at, token_count, conversation_input_tokens, conversation_output_tokens, "
-    "conversation_cache_read_tokens, conversation_cache_creation_tokens, conversation_cost_usd, kind, position, state";
+    "conversation_cache_read_tokens, conversation_cache_creation_tokens, conversation_cost_usd, kind, position, state, name, attention";
 
 namespace {
 
@@ -103,6 +103,12 @@ void BindSessionFields(Statement& st, int first, const SessionRecord& session) {
   st.bind(i++, std::string(ToString(s.kind)));
   BindOpt(st, i++, s.position);
   st.bind(i++, s.state.is_object() ? RedactStrings(s.state).dump() : std::string("{}"));
+  s.name.empty() ? st.bind(i++) : st.bind(i++, s.name);
+  if (s.attention)
+    st.bind(i++, nlohmann::json{{"reason", ToString(s.attention->reason)}, {"since", s.attention->since},
+                                {"message", RedactText(s.attention->message)}}.dump());
+  else
+    st.bind(i++);
 }
 
 }  // namespace
@@ -158,6 +164,13 @@ SessionRecord ReadSessionRow(SideTables& side, Statement& q) {
   s.position = OptInt(q.getColumn(i++));
   auto state = nlohmann::json::parse(q.getColumn(i++).getString(), nullptr, false);
   s.state = state.is_object() ? std::move(state) : nlohmann::json::object();
+  s.name = OptText(q.getColumn(i++)).value_or("");
+  if (auto att = OptText(q.getColumn(i++))) {
+    auto a = nlohmann::json::parse(*att, nullptr, false);
+    auto reason = a.is_object() && a["reason"].is_string() ? ParseAttentionReason(a["reason"].get<std::string>()) : std::nullopt;
+    if (reason)
+      s.attention = Attention{*reason, a.value("since", int64_t{0}), a.value("message", std::string())};
+  }
 
   Statement& specs = side.specs;
   specs.reset();
@@ -173,7 +186,7 @@ SessionRecord ReadSessionRow(SideTables& side, Statement& q) {
 void SqliteTxn::InsertSession(const SessionRecord& s) {
   Database& db = db_;
   Statement st(db, std::string("INSERT INTO sessions (") + kSessionColumns +
-                       ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+                       ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
   st.bind(1, s.id);
   BindSessionFields(st, 2, s);
   st.exec();
@@ -202,9 +215,9 @@ void SqliteTxn::UpdateSession(const SessionRecord& s) {
                "parent_id=?, command=?, env=?, context=?, error=?, log_seq=?, log_bytes=?, created_at=?, "
                "updated_at=?, archived_at=?, token_count=?, conversation_input_tokens=?, conversation_output_tokens=?, "
                "conversation_cache_read_tokens=?, conversation_cache_creation_tokens=?, conversation_cost_usd=?, kind=?, "
-               "position=?, state=? WHERE id=?");
+               "position=?, state=?, name=?, attention=? WHERE id=?");
   BindSessionFields(st, 1, s);
-  st.bind(38, s.id);
+  st.bind(40, s.id);
   if (st.exec() != 1) throw std::runtime_error("session " + s.id + " is not in the database");
   Statement del(db, "DELETE FROM session_metadata WHERE session_id = ?");
   del.bind(1, s.id);

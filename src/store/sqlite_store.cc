@@ -180,31 +180,64 @@ auto SqliteStore::Guarded(F&& read) -> decltype(read()) {
   }
 }
 
-Result<std::string> SqliteStore::ResolveId(const std::string& prefix) {
+Result<std::string> SqliteStore::ResolveId(const std::string& ref) {
   return Guarded([&]() -> Result<std::string> {
-    if (prefix.empty()) return Error::InvalidArgument("invalid_id", "a session id (or a unique prefix of one) is required");
-    for (char c : prefix) {
-      if (!std::isxdigit(static_cast<unsigned char>(c)) && c != '-')
-        return Error::NotFound("session_not_found", "no session has the id '" + prefix +
-                                                        "' (ids are hex; `agentmux ls` lists sessions)");
+    if (ref.empty()) return Error::InvalidArgument("invalid_id", "a session id, name or unique id prefix is required");
+    // `last`, `-1`, `-2` …: the most recent sessions a person started (not a plan's tasks).
+    int64_t nth = 0;
+    if (ref == "last") nth = 1;
+    else if (ref.size() > 1 && ref[0] == '-' && ref.size() < 8 &&
+             std::all_of(ref.begin() + 1, ref.end(), [](char c) { return c >= '0' && c <= '9'; }))
+      nth = std::stoll(ref.substr(1));
+    if (nth > 0) {
+      Statement q(*reader_db_,
+                  "SELECT id FROM sessions s WHERE parent_id IS NULL OR NOT EXISTS (SELECT 1 FROM sessions p "
+                  "WHERE p.id = s.parent_id AND p.kind != 'agent') ORDER BY id DESC LIMIT 1 OFFSET ?");
+      q.bind(1, nth - 1);
+      if (q.executeStep()) return q.getColumn(0).getString();
+      return Error::NotFound("session_not_found", nth == 1 ? std::string("there are no sessions yet")
+                                                           : "there are fewer than " + std::to_string(nth) + " sessions");
     }
-    Statement q(*reader_db_, "SELECT id FROM sessions WHERE id >= ? AND id < ? ORDER BY id LIMIT 6");
-    std::string lower = prefix;
+    // A name: the live session of that name, else the newest that had it.
+    {
+      Statement q(*reader_db_,
+                  "SELECT id FROM sessions WHERE name = ? ORDER BY status IN ('pending','running','paused') DESC, "
+                  "id DESC LIMIT 1");
+      q.bind(1, ref);
+      if (q.executeStep()) return q.getColumn(0).getString();
+    }
+    bool hex = std::all_of(ref.begin(), ref.end(), [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) || c == '-'; });
+    if (!hex)
+      return Error::NotFound("session_not_found", "no session is named '" + ref + "' (`agentmux ls` lists sessions)");
+    std::string lower = ref;
     std::transform(lower.begin(), lower.end(), lower.begin(), ::tolower);
+    // A prefix of the id (its time end) or of its last group (the random end, as `ls` shows it).
+    Statement q(*reader_db_,
+                "SELECT id FROM sessions WHERE id >= ?1 AND id < ?2 UNION "
+                "SELECT id FROM sessions WHERE length(?1) <= 12 AND substr(id, 25, length(?1)) = ?1 ORDER BY id LIMIT 6");
     q.bind(1, lower);
     q.bind(2, lower + "\x7f");
     std::vector<std::string> ids;
     while (q.executeStep()) ids.push_back(q.getColumn(0).getString());
     if (ids.empty())
       return Error::NotFound("session_not_found",
-                             "no session has an id starting with '" + prefix + "' (`agentmux ls` lists sessions)");
+                             "no session has the name or an id starting with '" + ref + "' (`agentmux ls` lists sessions)");
     if (ids.size() > 1) {
       std::string list;
       for (size_t i = 0; i < std::min<size_t>(ids.size(), 5); ++i) list += "\n  " + ids[i];
       return Error::Conflict("ambiguous_id",
-                             "the prefix '" + prefix + "' matches several sessions; type more characters:" + list);
+                             "'" + ref + "' matches several sessions; type more characters or use the name:" + list);
     }
     return ids.front();
+  });
+}
+
+bool SqliteStore::NameTaken(const std::string& name, bool live_only) {
+  return Guarded([&] {
+    Statement q(*reader_db_, std::string("SELECT 1 FROM sessions WHERE name = ?") +
+                                 (live_only ? " AND status IN ('pending', 'running', 'paused')" : "") + " LIMIT 1");
+    q.bind(1, name);
+    return q.executeStep();
   });
 }
 
@@ -228,6 +261,8 @@ std::vector<SessionRecord> SqliteStore::ListSessions(const SessionFilter& f) {
     if (f.kind) sql += " AND kind = ?", args.push_back(*f.kind);
     if (f.parent_id) sql += " AND parent_id = ?", args.push_back(*f.parent_id);
     if (f.before_id) sql += " AND id < ?", args.push_back(*f.before_id);
+    if (f.attention) sql += " AND attention IS NOT NULL";
+    if (f.live) sql += " AND status IN ('pending', 'running', 'paused')";
     if (f.spec) {
       // "028" finds sessions stored with "028-cli-ui" and the other way round.
       sql += " AND id IN (SELECT session_id FROM session_specs WHERE spec_id = ? OR spec_id LIKE ? || '-%' OR ? LIKE spec_id || '-%')";
@@ -357,9 +392,9 @@ Result<CheckpointRecord> SqliteStore::GetCheckpoint(const std::string& prefix) {
     if (prefix.empty() || prefix.size() > 36 || prefix.find_first_not_of("0123456789abcdef-") != std::string::npos)
       return Error::NotFound("checkpoint_not_found", "no checkpoint '" + prefix + "' (ids look like 01a2b3c4-…)");
     Statement q(*reader_db_, std::string("SELECT ") + kCheckpointColumns +
-                                 " FROM checkpoints WHERE id >= ? AND id < ? || 'g' ORDER BY id LIMIT 2");
+                                 " FROM checkpoints WHERE (id >= ?1 AND id < ?1 || 'g') OR "
+                                 "(length(?1) <= 12 AND substr(id, 25, length(?1)) = ?1) ORDER BY id LIMIT 2");
     q.bind(1, prefix);
-    q.bind(2, prefix);
     std::vector<CheckpointRecord> found;
     while (q.executeStep()) found.push_back(ReadCheckpointRow(q));
     if (found.empty()) return Error::NotFound("checkpoint_not_found", "no checkpoint '" + prefix + "'; list them with `agentmux checkpoints SESSION`");

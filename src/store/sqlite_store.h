@@ -40,6 +40,7 @@ class SqliteStore final : public Store {
   uint64_t commit_count() const override { return commits_.load(); }
   Result<std::string> ResolveId(const std::string& prefix) override;
   Result<SessionRecord> GetSession(const std::string& id) override;
+  bool NameTaken(const std::string& name, bool live_only) override;
   std::vector<SessionRecord> ListSessions(const SessionFilter& filter) override;
   std::vector<std::string> SessionIdsWithStatus(const std::vector<std::string>& statuses) override;
   std::vector<LogChunkPtr> ReadLogs(const std::string& id, int64_t after_seq, size_t max_chunks,

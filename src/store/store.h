@@ -68,6 +68,8 @@ struct SessionFilter {
   std::optional<std::string> kind;     // agent | plan | mapreduce
   std::optional<std::string> parent_id;  // the children of this session
   std::optional<std::string> before_id;  // cursor: ids sort by creation time (UUIDv7)
+  bool attention = false;                // only sessions that wait for a person
+  bool live = false;                     // only pending, running and paused sessions
   int limit = 100;
 };
 
@@ -156,9 +158,13 @@ class Store {
 
 
   // ---- reads (REQUIRES: one thread) ----
-  // The unique id starting with `prefix`. Errors: session_not_found, ambiguous_id (lists candidates).
-  virtual Result<std::string> ResolveId(const std::string& prefix) = 0;
+  // The session `ref` names: `last` or `-N` (the newest / Nth newest session not a plan's task), a
+  // name (the live session of that name, else the newest), or a unique prefix of the id or of its
+  // last group (model/session.h ShortId). Errors: session_not_found, ambiguous_id (lists candidates).
+  virtual Result<std::string> ResolveId(const std::string& ref) = 0;
   virtual Result<SessionRecord> GetSession(const std::string& id) = 0;
+  // True when a session (a live one: pending, running or paused, when `live_only`) has `name`.
+  virtual bool NameTaken(const std::string& name, bool live_only) = 0;
   virtual std::vector<SessionRecord> ListSessions(const SessionFilter& filter) = 0;
   // Ids of sessions whose status is one of `statuses`.
   virtual std::vector<std::string> SessionIdsWithStatus(const std::vector<std::string>& statuses) = 0;

@@ -241,7 +241,7 @@ Result<PlanDefinition> ParsePlan(std::string_view text, const std::string& file)
 
 Result<PlanDefinition> PlanFromJson(const nlohmann::json& body) {
   nlohmann::json fields = body;
-  for (const char* k : {"start", "source", "file"}) fields.erase(k);
+  for (const char* k : {"start", "source", "file", "environment"}) fields.erase(k);
   auto def = ParsePlan(fields.dump(), "");
   if (def.ok()) def->lines.clear();
   return def;

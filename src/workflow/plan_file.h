@@ -60,6 +60,8 @@ struct PlanDefinition {
   std::vector<std::string> specs;
   PlanBudget budget;
   std::map<std::string, std::string> env;
+  // The environment the tasks start from (the caller's; not from a file): request.h caller_env.
+  std::optional<std::map<std::string, std::string>> caller_env;
   std::optional<int64_t> timeout_ms;
   bool worktree = false;            // the tasks run in one git worktree (issue 15)
   std::optional<std::string> base;  // with worktree: the commit to branch from

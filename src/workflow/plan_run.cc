@@ -189,7 +189,9 @@ void PlanDriver::TaskEnded(SessionRecord& plan, const SessionRecord& child, cons
         req.mode = SessionMode::kAutonomous;  // pipes: the output is the check's words, no terminal
         req.project_path = plan.project_path;
         req.command = {"sh", "-c", def["verify"].get<std::string>()};
-        req.env = manager_.RequestLike(child).env;
+        CreateRequest like = manager_.RequestLike(child);
+        req.env = like.env;
+        req.caller_env = like.caller_env;
         req.parent_id = plan.id;
         req.position = static_cast<int64_t>(task);
         req.metadata = {{"plan_role", "verify"}, {"attempt", std::to_string(Attempt(child))}};

@@ -84,6 +84,7 @@ Result<SessionRecord> PlanDriver::Create(const PlanDefinition& def, const std::s
   parent.spec_ids = def.specs;
   parent.context = "";
   parent.start_requested = start;
+  parent.caller_env = def.caller_env;
   nlohmann::json tasks = TasksJson(def);
   for (size_t i = 0; i < def.tasks.size(); ++i) {
     if (tasks[i]["tool"] == "") tasks[i]["tool"] = "shell";
@@ -111,6 +112,7 @@ Result<SessionRecord> PlanDriver::Create(const PlanDefinition& def, const std::s
     child.prompt = t.prompt;
     child.context = t.command ? std::string() : ComposeContext(specs, t.prompt);
     child.env = def.env;
+    child.caller_env = def.caller_env;
     child.timeout_ms = def.timeout_ms;
     child.parent_id = plan->id;
     child.position = static_cast<int64_t>(i);
