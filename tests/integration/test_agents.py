@@ -207,7 +207,7 @@ def test_agent_with_a_wrong_key_fails_with_the_clis_own_message(agent, home, pro
     assert s["status"] == "failed", s
     assert agent.WRONG_KEY_MESSAGE[agent.name] in (s["error"] or ""), s["error"]
     assert not (project / "nope.txt").exists()
-    events = home.cli_json("events", s["id"])
+    events = [e for e in home.cli_json("events", s["id"]) if e["event_type"] != "attention"]
     assert events[-1]["event_type"] == "failed"
 
 
@@ -263,9 +263,14 @@ def test_tools_lists_every_adapter_and_says_how_to_install_a_missing_one(home):
     expected = {"claude": "2.1.330", "codex": "0.169.0", "opencode": "1.18.33", "gemini": "0.61.0",
                 "copilot": "1.0.102"}
     for name, version in expected.items():
-        assert tools[name]["available"], tools[name]
         assert tools[name]["version"] == version, tools[name]
         assert tools[name]["binary_path"].endswith("/" + name)
+    # Installed is not ready: Copilot without a login and OpenCode without a provider would fail
+    # at once (test_daily.py: with a token and a key they are available).
+    for name in ("claude", "codex", "gemini"):
+        assert tools[name]["available"], tools[name]
+    assert not tools["copilot"]["available"] and "not logged in" in tools["copilot"]["install_hint"]
+    assert not tools["opencode"]["available"] and "no model provider" in tools["opencode"]["install_hint"]
 
     # A machine without the agent CLIs: a daemon whose PATH has only the system dirs.
     bare = Home(tempfile.mkdtemp(prefix="amx-it-", dir="/tmp"))

@@ -192,7 +192,9 @@ def test_ls_and_view_json(home, project):
     assert home.view(bad)["error"]
 
     human = home.cli("ls").stdout
-    assert ok[:13] in human and bad[:13] in human and "failed" in human and "completed" in human
+    short = {sid: home.view(sid)["short_id"] for sid in (ok, bad)}
+    assert ok.endswith(short[ok] + ok[-4:]) and short[ok] in human and short[bad] in human
+    assert "failed" in human and "completed" in human
     human = home.cli("view", ok).stdout
     assert ok in human and "completed" in human
 

@@ -196,7 +196,9 @@ def test_verify_that_always_fails_fails_the_plan_with_its_last_output(home, proj
     failed = [e["data"] for e in events if e["event_type"] == "verify_failed"]
     assert len(failed) == 2 and failed[-1]["will_retry"] is False and failed[0]["will_retry"] is True
     assert failed[-1]["exit_code"] == 3 and "LAST-LINE" in failed[-1]["output"]
-    assert events[-1]["event_type"] == "failed" and "LAST-LINE" in events[-1]["data"]["output"]
+    lifecycle = [e for e in events if e["event_type"] != "attention"]
+    assert lifecycle[-1]["event_type"] == "failed" and "LAST-LINE" in lifecycle[-1]["data"]["output"]
+    assert any(e["event_type"] == "attention" and e["data"]["reason"] == "ended" for e in events)
     never = [t for t in tasks_of(plan) if t["position"] == 1]
     assert [t["status"] for t in never] == ["cancelled"], "task 2 never ran"
     # `logs PLAN` prints each try's output under its header; `ls` lists the tries under the plan.
@@ -204,7 +206,7 @@ def test_verify_that_always_fails_fails_the_plan_with_its_last_output(home, proj
     assert logs.count("── task 1/2 · shell") == 2 and logs.count("verify: echo") == 2, logs
     assert logs.count("working") == 2 and "LAST-LINE" in logs and "echo never" not in logs
     rows = home.cli("ls").stdout.splitlines()[1:]
-    assert rows[0].startswith(plan["id"][:13]) and "plan: " in rows[0]
+    assert rows[0].startswith(plan["name"]) and plan["short_id"] in rows[0] and "plan: " in rows[0]
     assert len(rows) == 6 and all(r.startswith("  ") for r in rows[1:]), rows
 
 
@@ -345,7 +347,7 @@ def test_kill9_of_the_daemon_during_task_2_then_resume_finishes_in_the_same_conv
     assert later and not any("create hello.txt" in json.dumps(b["messages"][-1]) for b in later)
     last = json.dumps(fake_anthropic.message_requests()[-1]["body"])
     assert "THIRD" in last and "create hello.txt" in last and "SLOW tell me" in last
-    events = [e["event_type"] for e in plan_events(home, plan)]
+    events = [e["event_type"] for e in plan_events(home, plan) if e["event_type"] != "attention"]
     assert "interrupted" in events and "resumed" in events and events[-1] == "completed"
 
 
