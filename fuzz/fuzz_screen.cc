@@ -5,11 +5,14 @@
 // Input: byte 0 picks the screen size (cols = 20 + b % 200, rows = 5 + b / 4 % 60); byte 1 the
 // size the screen is resized to halfway; the rest is fed in pieces cut at every 0xFF byte (so
 // the fuzzer controls where writes split, mid-escape and mid-UTF-8 alike).
-// Aborts when the contract breaks: Rows() not exactly `rows` rows, a row wider than 6 bytes a
-// cell, invalid UTF-8 in a row, a permission answer without its question in `message`.
+// Aborts when the contract breaks: Rows() not exactly `rows` rows, a row wider than 4 bytes a
+// cell, invalid UTF-8 in a row or the message, a permission answer without its question in
+// `message`; a crash, a hang (libFuzzer's timeout) or a sanitizer report.
 #include <cstdint>
 #include <string>
 #include <string_view>
+
+#include <nlohmann/json.hpp>
 
 #include "agents/adapter.h"
 #include "agents/screen.h"
@@ -17,16 +20,14 @@
 
 namespace {
 
+// What the store does with a row that becomes a message: JSON (which throws on invalid UTF-8).
 bool ValidUtf8(const std::string& s) {
-  for (size_t i = 0; i < s.size();) {
-    unsigned char c = static_cast<unsigned char>(s[i]);
-    size_t n = c < 0x80 ? 1 : (c & 0xE0) == 0xC0 ? 2 : (c & 0xF0) == 0xE0 ? 3 : (c & 0xF8) == 0xF0 ? 4 : 0;
-    if (n == 0 || i + n > s.size()) return false;
-    for (size_t k = 1; k < n; ++k)
-      if ((static_cast<unsigned char>(s[i + k]) & 0xC0) != 0x80) return false;
-    i += n;
+  try {
+    (void)nlohmann::json(s).dump();
+    return true;
+  } catch (const nlohmann::json::exception&) {
+    return false;
   }
-  return true;
 }
 
 void Check(const agentmux::TerminalScreen& screen, int cols, int rows, const agentmux::Adapter& claude) {
@@ -38,6 +39,7 @@ void Check(const agentmux::TerminalScreen& screen, int cols, int rows, const age
   }
   std::string message;
   auto reason = claude.ScreenAttention(lines, message);
+  if (!ValidUtf8(message)) agentmux_fuzz::Fail("the attention message is not valid UTF-8");
   if (reason == agentmux::AttentionReason::kPermission && message.find("Do you want to") == std::string::npos)
     agentmux_fuzz::Fail("a permission answer without its question");
 }

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "agents/cli_adapter.h"
+#include "agents/screen.h"
 #include "agents/json_lines.h"
 #include "agents/parsers.h"
 #include "base/ids.h"
@@ -44,22 +45,14 @@ class ClaudeAdapter : public CliAdapter {
   // permission question shows "Do you want to proceed?" over numbered choices ("❯ 1. Yes").
   std::optional<AttentionReason> ScreenAttention(const std::vector<std::string>& rows,
                                                  std::string& message) const override {
-    bool working = false, prompt = false, yes = false;
-    std::string question;
-    for (const auto& row : rows) {
-      auto has = [&](const char* text) { return row.find(text) != std::string::npos; };
-      if (has("esc to interrupt")) working = true;
-      if (has("Do you want to")) question = row;
-      if (has("1. Yes")) yes = true;
-      auto first = row.find_first_not_of(' ');
-      if (first != std::string::npos && row.compare(first, 3, "\u276f") == 0) prompt = true;  // ❯
+    if (AnyRowHas(rows, "1. Yes")) {
+      for (const auto& row : rows)
+        if (auto at = row.find("Do you want to"); at != std::string::npos) {
+          message = row.substr(at);
+          return AttentionReason::kPermission;
+        }
     }
-    if (!question.empty() && yes) {
-      auto first = question.find_first_not_of(' ');
-      message = question.substr(first == std::string::npos ? 0 : first);
-      return AttentionReason::kPermission;
-    }
-    if (prompt && !working) return AttentionReason::kInput;
+    if (AnyRowStartsWith(rows, "\u276f") && !AnyRowHas(rows, "esc to interrupt")) return AttentionReason::kInput;  // ❯
     return std::nullopt;
   }
 

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "agents/cli_adapter.h"
+#include "agents/screen.h"
 #include "agents/json_lines.h"
 #include "agents/parsers.h"
 #include "base/ids.h"
@@ -26,6 +27,14 @@ namespace {
 // `codex exec --json resume <thread_id> -`. Usage in turn.completed is cumulative over the thread.
 class CodexAdapter : public CliAdapter {
  public:
+  // Codex CLI 0.169's TUI (tests/fixtures/tui/codex-idle.bin): while it works a row says "esc to
+  // interrupt"; idle, its composer row starts with "›" (a selection question's rows do too: it
+  // waits for an answer either way).
+  bool ReadsScreen() const override { return true; }
+  std::optional<AttentionReason> ScreenAttention(const std::vector<std::string>& rows, std::string&) const override {
+    if (AnyRowStartsWith(rows, "\u203a") && !AnyRowHas(rows, "esc to interrupt")) return AttentionReason::kInput;
+    return std::nullopt;
+  }
   std::unique_ptr<TranscriptBuilder> NewTranscriptBuilder() const override { return MakeCodexTranscriptBuilder(); }
   CodexAdapter()
       : CliAdapter("codex", "codex", "Codex CLI",

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 
 #include "agents/cli_adapter.h"
+#include "agents/screen.h"
 #include "agents/json_lines.h"
 #include "agents/parsers.h"
 #include "base/ids.h"
@@ -26,6 +27,13 @@ namespace {
 // (-p is appended to stdin); `--session-id` pre-assigns the id, resume `--resume <id>`.
 class GeminiAdapter : public CliAdapter {
  public:
+  // Gemini CLI 0.61's TUI (tests/fixtures/tui/gemini-idle.bin): while it works the spinner row says
+  // "(esc to cancel, Ns)"; idle, its input box row starts with ">" ("Type your message …").
+  bool ReadsScreen() const override { return true; }
+  std::optional<AttentionReason> ScreenAttention(const std::vector<std::string>& rows, std::string&) const override {
+    if (AnyRowStartsWith(rows, ">") && !AnyRowHas(rows, "esc to cancel")) return AttentionReason::kInput;
+    return std::nullopt;
+  }
   std::unique_ptr<TranscriptBuilder> NewTranscriptBuilder() const override { return MakeGeminiTranscriptBuilder(); }
   GeminiAdapter()
       : CliAdapter("gemini", "gemini", "Gemini CLI",

@@ -1,5 +1,5 @@
-// The attention detector on recorded screens of the genuine Claude Code TUI (tests/fixtures/tui,
-// made by tests/fixtures/tui/record.py against the scripted model server).
+// The attention detector on recorded screens of the genuine Claude Code, Codex and Gemini TUIs
+// (tests/fixtures/tui, made by tests/fixtures/tui/record.py against the scripted model servers).
 #include "agents/screen.h"
 
 #include <gtest/gtest.h>
@@ -21,12 +21,13 @@ std::string Fixture(const std::string& name) {
   return ss.str();
 }
 
-std::optional<AttentionReason> Detect(const std::string& bytes, std::string* message = nullptr) {
+std::optional<AttentionReason> Detect(const std::string& bytes, std::string* message = nullptr,
+                                      const std::string& tool = "claude") {
   AdapterRegistry registry;
   TerminalScreen screen(120, 40);
   screen.Feed(bytes);
   std::string m;
-  auto r = registry.Find("claude")->ScreenAttention(screen.Rows(), m);
+  auto r = registry.Find(tool)->ScreenAttention(screen.Rows(), m);
   if (message) *message = m;
   return r;
 }
@@ -57,6 +58,20 @@ TEST(ScreenTest, ClaudeAskingPermissionSaysTheQuestion) {
   EXPECT_EQ(message, "Do you want to proceed?");
 }
 
+// Codex and Gemini CLI, each idle after its answer, and the same recording cut while it worked.
+TEST(ScreenTest, CodexAndGeminiIdleNeedInputAndWorkingDoNot) {
+  for (const auto& [tool, working_text] : {std::pair<std::string, std::string>{"codex", "Working"}, {"gemini", "esc to cancel"}}) {
+    std::string idle = Fixture(tool + "-idle.bin");
+    EXPECT_EQ(Detect(idle, nullptr, tool), AttentionReason::kInput) << tool;
+    auto at = idle.find(working_text);
+    ASSERT_NE(at, std::string::npos) << tool;
+    EXPECT_EQ(Detect(idle.substr(0, at + 200), nullptr, tool), std::nullopt) << tool;
+  }
+  // A shell has no rules: its screen never says anything.
+  AdapterRegistry registry;
+  EXPECT_FALSE(registry.Find("shell")->ReadsScreen());
+}
+
 TEST(ScreenTest, ChunkBoundariesDoNotChangeTheScreen) {
   std::string bytes = Fixture("claude-permission.bin");
   TerminalScreen whole(120, 40), pieces(120, 40);
@@ -69,6 +84,22 @@ TEST(ScreenTest, ChunkBoundariesDoNotChangeTheScreen) {
   }
   EXPECT_EQ(Joined(whole.Rows()), Joined(pieces.Rows()));
   EXPECT_NE(Joined(whole.Rows()).find("Bash command"), std::string::npos) << Joined(whole.Rows());
+}
+
+// libvterm 0.1.4 read past its argument array on a CSI with many sub-parameters (found by
+// fuzz/fuzz_screen; reproducer in fuzz/regressions/fuzz_screen): such sequences are cut short.
+TEST(ScreenTest, ACsiWithHundredsOfParametersIsHarmless) {
+  TerminalScreen screen(80, 24);
+  screen.Feed("\x1b[38;5;24" + std::string(400, ':') + "6mafter");
+  screen.Feed("\x1b[" + std::string(300, ';'));  // split across writes
+  screen.Feed(std::string(300, ';') + "mtext");
+  EXPECT_NE(Joined(screen.Rows()).find("text"), std::string::npos) << Joined(screen.Rows());
+  // REP with no character before it looped for ever in libvterm 0.1.4.
+  TerminalScreen fresh(80, 24);
+  fresh.Feed("\x1b[?1049h\x1b[b");
+  fresh.Feed("\x1b[5;3Hok\x1b");  // an escape split across writes
+  fresh.Feed("[1mbold");
+  EXPECT_EQ(fresh.Rows()[4], "  okbold");
 }
 
 TEST(ScreenTest, GarbageAndResizeAreHarmless) {

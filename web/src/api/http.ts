@@ -5,6 +5,7 @@ import {
   chunkFromWire,
   diffFromWire,
   eventFromWire,
+  itemFromWire,
   sessionFromWire,
   specFromWire,
   toolFromWire,
@@ -16,6 +17,7 @@ import {
   type SessionStatus,
   type Spec,
   type Tool,
+  type TranscriptItem,
 } from './model';
 import type {
   ContinueRequest,
@@ -26,6 +28,7 @@ import type {
   SessionsPage,
   SpecsPage,
   ToolsPage,
+  TranscriptPage,
   WireError,
   WireHealth,
   WireSession,
@@ -47,6 +50,15 @@ export interface MergeResult {
   branch: string;
 }
 
+export interface LogPage {
+  chunks: Chunk[];
+  /** The last seq this page reached (its last chunk's, or where it started when empty). */
+  lastSeq: number;
+  /** The session's log_seq now. */
+  logSeq: number;
+  status: string;
+}
+
 export class ApiError extends Error {
   constructor(
     readonly status: number,
@@ -66,6 +78,8 @@ export interface SessionFilter {
   kind?: 'agent' | 'plan' | '';
   /** A plan's tasks, or what continues a session. */
   parentId?: string;
+  /** Only sessions that need the user (issue 16; older daemons ignore it: filter the answer too). */
+  attention?: boolean;
   limit?: number;
   cursor?: string | null;
 }
@@ -140,6 +154,7 @@ export class Api {
     if (f.project) q.set('project', f.project);
     if (f.kind) q.set('kind', f.kind);
     if (f.parentId) q.set('parent_id', f.parentId);
+    if (f.attention) q.set('attention', 'true');
     if (f.limit) q.set('limit', String(f.limit));
     if (f.cursor) q.set('cursor', f.cursor);
     const qs = q.toString();
@@ -197,6 +212,51 @@ export class Api {
     const q = afterId ? `?after_id=${afterId}` : '';
     const r = await this.request<EventsPage>('GET', `/api/sessions/${encodeURIComponent(id)}/events${q}`);
     return r.events.map(eventFromWire);
+  }
+
+  /**
+   * One page of the log: `tail` = the chunks covering the last N lines (the first one trimmed to
+   * them), else the chunks after `afterSeq`, at most `limit`. Pages are capped (8 MiB):
+   * `lastSeq < logSeq` means more follows.
+   */
+  async logs(id: string, q: { afterSeq?: number; tail?: number; limit?: number }): Promise<LogPage> {
+    const p = new URLSearchParams({ format: 'json' });
+    if (q.afterSeq) p.set('after_seq', String(q.afterSeq));
+    if (q.tail !== undefined) p.set('tail', String(q.tail));
+    if (q.limit) p.set('limit', String(q.limit));
+    const page = await this.request<LogsPage>('GET', `/api/sessions/${encodeURIComponent(id)}/logs?${p}`);
+    return { chunks: page.chunks.map(chunkFromWire), lastSeq: page.last_seq, logSeq: page.log_seq, status: page.status };
+  }
+
+  /** Raw log bytes after `afterSeq` (one capped page) and the seq they reach (X-Agentmux-Last-Seq). */
+  async rawLogPage(id: string, afterSeq: number): Promise<{ data: ArrayBuffer; lastSeq: number }> {
+    let res: Response;
+    try {
+      res = await this.fetchFn(`${this.base}/api/sessions/${encodeURIComponent(id)}/logs?format=raw&after_seq=${afterSeq}`, {
+        headers: { Authorization: `Bearer ${this.token}` },
+        cache: 'no-store',
+        credentials: 'omit',
+      });
+    } catch (e) {
+      throw new ApiError(0, 'network', `cannot reach the agentmux daemon (${(e as Error).message}); is it running?`);
+    }
+    if (!res.ok) {
+      const err = ((await res.json().catch(() => null)) as WireError | null)?.error;
+      throw new ApiError(res.status, err?.code ?? 'http_' + res.status, err?.message ?? `HTTP ${res.status}`);
+    }
+    const lastSeq = Number(res.headers.get('X-Agentmux-Last-Seq'));
+    return { data: await res.arrayBuffer(), lastSeq: Number.isFinite(lastSeq) ? lastSeq : afterSeq };
+  }
+
+  /** The transcript items read from the whole log, and the last chunk read (subscribe from it). */
+  async transcript(id: string): Promise<{ items: TranscriptItem[]; logSeq: number }> {
+    const r = await this.request<TranscriptPage>('GET', `/api/sessions/${encodeURIComponent(id)}/transcript`);
+    return { items: r.items.map(itemFromWire), logSeq: r.log_seq };
+  }
+
+  /** The user has seen it: attention becomes null (issue 16). */
+  async ack(id: string): Promise<Session> {
+    return sessionFromWire(await this.request<WireSession>('POST', `/api/sessions/${encodeURIComponent(id)}/ack`, {}));
   }
 
   /** Every chunk after `afterSeq`, page by page, until the page reaches the log's end. */

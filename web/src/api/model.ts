@@ -2,6 +2,7 @@
 // session has `specIds: string[]`, always an array, and `prompt?: string | null`; `specId` stays
 // as a deprecated alias for one release cycle).
 import { decodeBase64 } from '../data/base64';
+import { shortId } from '../data/format';
 import type {
   LogLevel,
   PlanEndReason,
@@ -17,10 +18,12 @@ import type {
   WireTool,
   WireTranscriptItem,
   WireTranscriptUpdate,
+  AttentionReason,
+  WireAttention,
 } from './wire';
 import type { WireChanges, WireWorktree, WorktreeState } from './wireChanges';
 
-export type { LogLevel, PlanEndReason, SessionKind, SessionMode, SessionStatus } from './wire';
+export type { AttentionReason, LogLevel, PlanEndReason, SessionKind, SessionMode, SessionStatus } from './wire';
 export type { WorktreeState } from './wireChanges';
 export * from './modelChanges';
 
@@ -74,6 +77,19 @@ export interface Session {
   /** The daemon serves its transcript items (an autonomous session of an agent CLI). */
   transcript: boolean;
   context?: string | null;
+  /** A name unique among live sessions ("brave-otter"); null from daemons before issue 16. */
+  name: string | null;
+  /** The id's random end, 8 hex digits (the daemon's short_id, else the same rule here). */
+  shortId: string;
+  /** Null, or why it waits for the user (issue 16). */
+  attention: Attention | null;
+}
+
+export interface Attention {
+  reason: AttentionReason;
+  /** RFC 3339 */
+  since: string;
+  message: string | null;
 }
 
 export interface PlanTask {
@@ -263,9 +279,17 @@ export function sessionFromWire(w: WireSession & { spec_id?: string | null }): S
     logSeq: w.log_seq ?? 0,
     logBytes: w.log_bytes ?? 0,
     transcript: w.transcript === true,
+    name: typeof w.name === 'string' && w.name ? w.name : null,
+    shortId: typeof w.short_id === 'string' && w.short_id ? w.short_id : shortId(w.id),
+    attention: attentionFromWire(w.attention),
   };
   if (w.context !== undefined) s.context = w.context;
   return withSpecIdAlias(s);
+}
+
+function attentionFromWire(w: WireAttention | null | undefined): Attention | null {
+  if (!w || typeof w !== 'object' || typeof w.reason !== 'string') return null;
+  return { reason: w.reason, since: typeof w.since === 'string' ? w.since : '', message: typeof w.message === 'string' && w.message ? w.message : null };
 }
 
 function worktreeFromWire(w: WireWorktree | null | undefined): Worktree | null {

@@ -31,6 +31,12 @@ export interface StreamHandlers {
   onError?: (code: string, message: string) => void;
 }
 
+/** Hears every session that is created or changes (the `watch` message), without subscribing. */
+export interface Watcher {
+  onStatus: (session: Session) => void;
+  onDeleted?: (sessionId: string) => void;
+}
+
 export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'closed';
 
 export interface WebSocketLike {
@@ -67,6 +73,7 @@ export class StreamConnection {
   // Several subscribers may share a session; the daemon is asked for the earliest need.
   private readonly subs = new Map<string, Set<StreamHandlers>>();
   private readonly stateListeners = new Set<(s: ConnectionState) => void>();
+  private readonly watchers = new Set<Watcher>();
   private stateValue: ConnectionState = 'connecting';
   private attempt = 0;
   private retryTimer: unknown = null;
@@ -104,6 +111,15 @@ export class StreamConnection {
     return () => this.unsubscribe(sessionId, handlers);
   }
 
+  /** Status messages of every session (created or changed) and deletions, for as long as `w` stays. */
+  watchAll(w: Watcher): () => void {
+    this.watchers.add(w);
+    if (this.watchers.size === 1) this.send({ type: 'watch' });
+    return () => {
+      if (this.watchers.delete(w) && this.watchers.size === 0) this.send({ type: 'unwatch' });
+    };
+  }
+
   unsubscribe(sessionId: string, handlers: StreamHandlers): void {
     const set = this.subs.get(sessionId);
     if (!set || !set.delete(handlers)) return;
@@ -134,6 +150,7 @@ export class StreamConnection {
     this.closedByUs = true;
     this.clearTimers();
     this.subs.clear();
+    this.watchers.clear();
     this.setState('closed');
     const ws = this.ws;
     this.ws = null;
@@ -190,6 +207,7 @@ export class StreamConnection {
     ws.onopen = () => {
       this.attempt = 0;
       this.setState('open');
+      if (this.watchers.size) this.send({ type: 'watch' });
       for (const id of this.subs.keys()) this.sendSubscribe(id);
       this.schedulePing();
     };
@@ -248,6 +266,7 @@ export class StreamConnection {
       case 'status': {
         const session = sessionFromWire(msg.session);
         this.each(msg.session_id, (h) => h.onStatus?.(session, msg.log_seq));
+        for (const w of [...this.watchers]) w.onStatus(session);
         return;
       }
       case 'event': {
@@ -264,9 +283,14 @@ export class StreamConnection {
         this.each(msg.session_id, (h) => h.onResync?.(msg.from_seq));
         return;
       }
+      case 'deleted': {
+        for (const w of [...this.watchers]) w.onDeleted?.(msg.session_id);
+        return;
+      }
       case 'error': {
-        // Errors carry no session id; tell every subscriber (there is usually one).
-        for (const id of this.subs.keys()) this.each(id, (h) => h.onError?.(msg.error.code, msg.error.message));
+        // An error about one session goes to its subscribers; one without an id to every subscriber.
+        const ids = msg.session_id && this.subs.has(msg.session_id) ? [msg.session_id] : [...this.subs.keys()];
+        for (const id of ids) this.each(id, (h) => h.onError?.(msg.error.code, msg.error.message));
         return;
       }
       default:

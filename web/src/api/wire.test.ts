@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { CREATE_PLAN_BUDGET_FIELDS, CREATE_PLAN_FIELDS, CREATE_PLAN_TASK_FIELDS, CREATE_SESSION_FIELDS, WIRE_PLAN_AMOUNTS_FIELDS, WIRE_PLAN_FIELDS, WIRE_PLAN_TASK_FIELDS, SESSION_STATUSES, WIRE_USAGE_FIELDS, WIRE_CHUNK_FIELDS, WIRE_EVENT_FIELDS, WIRE_HEALTH_FIELDS, WIRE_ITEM_USAGE_FIELDS, WIRE_SESSION_FIELDS, WIRE_SPEC_FIELDS, WIRE_TOOL_FIELDS, WIRE_TRANSCRIPT_FIELDS } from './wire';
+import { ATTENTION_REASONS, CREATE_PLAN_BUDGET_FIELDS, CREATE_PLAN_FIELDS, CREATE_PLAN_TASK_FIELDS, CREATE_SESSION_FIELDS, WIRE_PLAN_AMOUNTS_FIELDS, WIRE_PLAN_FIELDS, WIRE_PLAN_TASK_FIELDS, SESSION_STATUSES, WIRE_USAGE_FIELDS, WIRE_CHUNK_FIELDS, WIRE_EVENT_FIELDS, WIRE_HEALTH_FIELDS, WIRE_ITEM_USAGE_FIELDS, WIRE_SESSION_FIELDS, WIRE_SPEC_FIELDS, WIRE_TOOL_FIELDS, WIRE_TRANSCRIPT_FIELDS } from './wire';
 import {
   CHECKPOINT_KINDS,
   DIFF_FILE_STATUSES,
@@ -40,6 +40,14 @@ describe('wire types match docs/api.md', () => {
     const body = section('Session');
     const list = body.slice(0, body.indexOf('. Times')).replace(/`/g, ' ').replace(/\n/g, ' ');
     expect(names(list).sort()).toEqual([...WIRE_SESSION_FIELDS].sort());
+  });
+
+  it('attention: its fields and reasons, the short id, the attention event', () => {
+    const body = section('Session').replace(/\n/g, ' ');
+    expect(body).toContain('`attention` is null or `{reason, since, message}`');
+    for (const r of ATTENTION_REASONS) expect(body).toContain(`\`${r}\``);
+    expect(body).toContain("`short_id` the first 8 hex digits of the id's last group");
+    expect(section('Event types').replace(/\n/g, ' ')).toContain('`attention {reason, message?}`');
   });
 
   it('session statuses', () => {
@@ -142,6 +150,7 @@ describe('wire types match docs/api.md', () => {
       'POST /api/sessions/:id/pause',
       'POST /api/sessions/:id/resume',
       'POST /api/sessions/:id/stop',
+      'POST /api/sessions/:id/ack',
       'POST /api/sessions/:id/continue',
       'POST /api/sessions/:id/retry',
       'DELETE /api/sessions/:id',
@@ -166,7 +175,8 @@ describe('wire types match docs/api.md', () => {
     expect(route('POST /api/sessions/:id/merge')).toMatch(/`\{merged: true, fast_forward, commit, branch\}`[^|]*\*\*409\*\* `merge_conflict`/);
     expect(route('POST /api/sessions/:id/discard')).toContain('`{discarded: true}`');
     expect(route('POST /api/sessions/:id/continue')).toContain('"fallback": "fresh"');
-    expect(route('GET /api/sessions')).toContain('`kind` (`agent`, `plan`), `parent_id`');
+    expect(route('GET /api/sessions')).toContain('`kind` (`agent`, `plan`), `attention` (`true`: only sessions waiting for a person), `parent_id`');
+    expect(route('POST /api/sessions/:id/ack')).toContain('`Session` with `attention` null');
     expect(route('POST /api/plans')).toContain('**422** `invalid_plan`');
   });
 

@@ -68,8 +68,24 @@ export interface WireSession {
   log_bytes: number;
   /** The daemon serves transcript items for it (an autonomous session of an agent CLI). */
   transcript: boolean;
+  /** The session's short handle ("brave-otter", or the one given); unique among live sessions. */
+  name: string | null;
+  /** The first 8 hex digits of the id's last group (its random end); resolves like an id prefix. */
+  short_id: string | null;
+  /** Null, or why the session waits for a person. (Daemons before issue 16 send none of these three.) */
+  attention: WireAttention | null;
   /** Only with GET /api/sessions/:id?context. */
   context?: string | null;
+}
+
+export const ATTENTION_REASONS = ['input', 'permission', 'ended'] as const;
+export type AttentionReason = (typeof ATTENTION_REASONS)[number] | (string & {});
+/** A guided agent idle at its input prompt, one asking whether it may act, or one that ended and nobody has looked at. */
+export interface WireAttention {
+  reason: AttentionReason;
+  since: string;
+  /** The question (permission); may be empty. */
+  message?: string | null;
 }
 
 export interface WireUsage {
@@ -197,6 +213,9 @@ export const WIRE_SESSION_FIELDS = [
   'log_seq',
   'log_bytes',
   'transcript',
+  'name',
+  'short_id',
+  'attention',
 ] as const;
 
 export interface WireChunk {
@@ -220,6 +239,10 @@ export interface CreateSessionRequest {
   prompt?: string;
   command?: string[];
   env?: Record<string, string>;
+  /** The environment to start from (the CLI sends its caller's); kept in memory only. This UI never sends it. */
+  environment?: Record<string, string>;
+  /** Letters, digits, - _ . (1–40); unique among live sessions (409 name_taken); default generated. */
+  name?: string;
   cols?: number;
   rows?: number;
   /** "30m", "90s", …; then SIGTERM, SIGKILL 5 s later, status failed. */
@@ -246,6 +269,8 @@ export const CREATE_SESSION_FIELDS = [
   'prompt',
   'command',
   'env',
+  'environment',
+  'name',
   'cols',
   'rows',
   'timeout',
@@ -405,8 +430,9 @@ export type ServerMessage =
   | { type: 'event'; session_id: string; event_type: string; data: Record<string, unknown> | null; timestamp: string }
   | { type: 'resync'; session_id: string; from_seq: number }
   | { type: 'transcript'; session_id: string; seq: number; updates: WireTranscriptUpdate[] }
+  | { type: 'deleted'; session_id: string }
   | { type: 'pong' }
-  | { type: 'error'; error: { code: string; message: string } };
+  | { type: 'error'; session_id?: string; error: { code: string; message: string } };
 
 // WebSocket stream, client → server.
 export type ClientMessage =
@@ -415,6 +441,8 @@ export type ClientMessage =
   | { type: 'input'; session_id: string; data: string }
   | { type: 'input'; session_id: string; data_b64: string }
   | { type: 'resize'; session_id: string; cols: number; rows: number }
+  | { type: 'watch' }
+  | { type: 'unwatch' }
   | { type: 'ping' };
 
 // Compile-time proof that each field list names exactly the interface's keys.

@@ -112,4 +112,12 @@ describe('addEvents', () => {
     expect(d('budget_exceeded', { what: 'cost_usd', limit: 5, spent: 5.2 })).toMatchObject({ detail: 'cost: $5.20 spent of $5.00', isError: true });
     expect(d('budget_exceeded', { what: 'time', limit: 7200000, spent: 7201000 }).detail).toBe('time: 2h 00m spent of 2h 00m');
   });
+
+  it('attention events say what the session waits for, and when it was seen', () => {
+    const ev = (data: Record<string, unknown>) => describeEvent({ eventType: 'attention', data });
+    expect(ev({ reason: 'ended' })).toMatchObject({ title: 'needs you', detail: 'Ended: have a look', rest: null });
+    expect(ev({ reason: 'input' }).detail).toBe('Waiting for your input');
+    expect(ev({ reason: 'permission', message: 'Allow Bash(ls)?' }).detail).toBe('Asks for your permission: Allow Bash(ls)?');
+    expect(ev({ acknowledged: true, reason: null })).toMatchObject({ title: 'seen', detail: 'attention acknowledged', rest: null });
+  });
 });

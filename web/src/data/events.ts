@@ -6,6 +6,7 @@
 // line of agent output it could not read (parse_error), a timeout. A plan's events read as the task
 // and attempt they are about ("verify failed · task 2, attempt 1 · exit 1 · tried again").
 import type { SessionEvent } from '../api/model';
+import { attentionBody } from './attention';
 import { formatDuration } from './format';
 
 export interface EventView {
@@ -121,6 +122,13 @@ export function describeEvent(e: Pick<SessionEvent, 'eventType' | 'data'>): Even
       const what = text(data?.what) ?? 'budget';
       const fmt = (v: unknown) => (what === 'time' ? formatDuration(num(v)) : what === 'cost_usd' && num(v) !== null ? `$${num(v)!.toFixed(2)}` : text(v) ?? '?');
       return { title, tool: null, detail: `${what.replace('_usd', '')}: ${fmt(data?.spent)} spent of ${fmt(data?.limit)}`, isError: true, rest: without(data, ['what', 'limit', 'spent']) };
+    }
+    // Issue 16: the session waits for the user (reason input/permission/ended), or was seen (ack).
+    case 'attention': {
+      const reason = text(data?.reason);
+      if (!reason) return { title: 'seen', tool: null, detail: data?.acknowledged === true ? 'attention acknowledged' : null, isError: false, rest: without(data, ['reason', 'acknowledged']) };
+      const message = text(data?.message);
+      return { title: 'needs you', tool: null, detail: attentionBody({ reason, message }), isError: false, rest: without(data, ['reason', 'message']) };
     }
     case 'conversation_fallback':
       return { title, tool: null, detail: [taskAttempt(data, false), text(data?.reason)].filter(Boolean).join(' · ') || null, isError: false, rest: without(data, ['task', 'reason']) };

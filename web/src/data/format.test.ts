@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatCost, formatDuration, formatTokens, relativeTime, sessionDuration, specMatches, splitCommand } from './format';
+import { costText, formatCost, formatDuration, formatTokens, relativeTime, sessionDuration, sessionLabel, shortId, specMatches, splitCommand } from './format';
 
 describe('format', () => {
   it('durations', () => {
@@ -44,5 +44,26 @@ describe('format', () => {
     expect(specMatches('002', '001-hello')).toBe(false);
     expect(specMatches('001-other', '001-hello')).toBe(false);
     expect(specMatches('auth', 'auth')).toBe(true);
+  });
+
+  it('short ids are the random part of a UUIDv7: the first 8 hex of its last group', () => {
+    expect(shortId('0193a1b2-c3d4-7e5f-a6b7-8c3f9a2c1b7e')).toBe('8c3f9a2c');
+    // Two sessions made in the same millisecond share their first groups, not this.
+    expect(shortId('01a23cfb-fc50-7d1b-92c6-4cc7c544b7c4')).not.toBe(shortId('01a23cfb-fc50-7d1b-92c6-00aa11bb22cc'));
+    expect(shortId('abc')).toBe('abc');
+  });
+
+  it('a session is called by its name, else by what it runs', () => {
+    expect(sessionLabel({ name: 'brave-otter', prompt: 'fix it', command: [], tool: 'claude' })).toBe('brave-otter');
+    expect(sessionLabel({ name: null, prompt: 'fix it', command: [], tool: 'claude' })).toBe('fix it');
+    expect(sessionLabel({ name: null, prompt: null, command: ['make', 'test'], tool: 'shell' })).toBe('make test');
+  });
+
+  it('labels session and conversation cost when both are shown', () => {
+    const conv = (costUsd: number | null) => ({ tokenCount: null, inputTokens: null, outputTokens: null, cacheReadTokens: null, cacheCreationTokens: null, costUsd });
+    expect(costText({ costUsd: 0.05, conversation: conv(0.15) })).toBe('session $0.05 · conversation $0.15');
+    expect(costText({ costUsd: 0.05, conversation: conv(0.05) })).toBe('$0.05');
+    expect(costText({ costUsd: 0.05, conversation: null })).toBe('$0.05');
+    expect(costText({ costUsd: null, conversation: conv(0.2) })).toBe('session — · conversation $0.20');
   });
 });

@@ -77,8 +77,46 @@ export function formatBytes(n: number): string {
   return `${(n / 1024 / 1024).toFixed(1)} MiB`;
 }
 
+/**
+ * The short form of a session id: the first 8 hex digits of its last group, the random part of a
+ * UUIDv7 (its first groups are the creation time, alike for sessions made together). The daemon
+ * resolves it like a prefix.
+ */
 export function shortId(id: string): string {
-  return id.slice(0, 13);
+  const groups = id.split('-');
+  const last = groups[groups.length - 1] ?? '';
+  return groups.length >= 5 && /^[0-9a-f]{8,}$/i.test(last) ? last.slice(0, 8).toLowerCase() : id.slice(0, 8);
+}
+
+/** What a session is called: its name (issue 16), else what it runs. */
+export function sessionLabel(s: Pick<Session, 'name' | 'prompt' | 'command' | 'tool'>): string {
+  return s.name ?? sessionTitle(s);
+}
+
+export interface CostPart {
+  /** "session" / "conversation" when both are shown, else null. */
+  label: 'session' | 'conversation' | null;
+  text: string;
+}
+
+/**
+ * A session's cost, and its conversation's when that differs (a continued or resumed
+ * conversation counts its earlier runs too): both labelled, so neither is taken for the other.
+ */
+export function costParts(s: Pick<Session, 'costUsd' | 'conversation'>): CostPart[] {
+  const conv = s.conversation?.costUsd ?? null;
+  if (conv === null || conv === s.costUsd) return [{ label: null, text: formatCost(s.costUsd) }];
+  return [
+    { label: 'session', text: formatCost(s.costUsd) },
+    { label: 'conversation', text: formatCost(conv) },
+  ];
+}
+
+/** "session $0.05 · conversation $0.15", or "$0.05". */
+export function costText(s: Pick<Session, 'costUsd' | 'conversation'>): string {
+  return costParts(s)
+    .map((p) => (p.label ? `${p.label} ${p.text}` : p.text))
+    .join(' · ');
 }
 
 export function excerpt(text: string | null | undefined, max = 90): string {

@@ -1,13 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { sessionFromWire } from '../api/model';
+import { chunkFromWire, sessionFromWire } from '../api/model';
 import { StreamConnection } from '../api/stream';
 import { FakeWebSocket, Timers, logMsg, wireSession } from '../test/fakes';
-import { SessionFeed } from './sessionFeed';
+import { SessionFeed, type FeedStart } from './sessionFeed';
+
+const chunk = (seq: number) => chunkFromWire(logMsg(ID, seq));
 
 const ID = '01a20157-fca1-7806-b1c1-ba60031bd957';
 const text = (feed: SessionFeed) => feed.chunks.map((c) => new TextDecoder().decode(c.data)).join('');
 
-function setup(initial: ReturnType<typeof sessionFromWire> | null = null) {
+function setup(initial: ReturnType<typeof sessionFromWire> | null = null, start: FeedStart | null = null) {
   const sockets: FakeWebSocket[] = [];
   const timers = new Timers();
   const conn = new StreamConnection({
@@ -21,7 +23,7 @@ function setup(initial: ReturnType<typeof sessionFromWire> | null = null) {
     setTimer: timers.set,
     clearTimer: timers.clear,
   });
-  const feed = new SessionFeed(conn, ID, initial);
+  const feed = new SessionFeed(conn, ID, initial, start);
   return { sockets, timers, conn, feed, ws: () => sockets[sockets.length - 1]! };
 }
 
@@ -139,6 +141,64 @@ describe('SessionFeed over the stream', () => {
       { type: 'input', session_id: ID, data: 'ls\r' },
       { type: 'resize', session_id: ID, cols: 100, rows: 30 },
     ]);
+  });
+
+  it('opened at the end of a long log: holds the window, subscribes after it, live output follows', () => {
+    const { ws, feed } = setup(null, { chunks: [chunk(998), chunk(999), chunk(1000)], sinceSeq: 1000, transcript: null });
+    ws().open();
+    expect(ws().subscribes()).toEqual([{ type: 'subscribe', session_id: ID, since_seq: 1000 }]);
+    ws().server(logMsg(ID, 1000)); // a replay overlapping the window
+    ws().server(logMsg(ID, 1001));
+    expect(feed.chunks.map((c) => c.seq)).toEqual([998, 999, 1000, 1001]);
+    expect(feed.firstSeq).toBe(998);
+    expect(text(feed).startsWith('line 998')).toBe(true);
+  });
+
+  it('a transcript session continues the items it opened with, from the seq they were read to', () => {
+    const items = [{ kind: 'text' as const, role: 'assistant' as const, text: 'hi' }];
+    const { ws, feed } = setup(sessionFromWire(wireSession({ tool: 'claude', transcript: true })), { chunks: [], sinceSeq: 40, transcript: items });
+    ws().open();
+    expect(ws().subscribes()).toEqual([{ type: 'subscribe', session_id: ID, since_seq: 40, transcript: true }]);
+    ws().server({ type: 'transcript', session_id: ID, seq: 41, updates: [{ index: 1, item: { kind: 'text', role: 'assistant', text: 'more' } }] });
+    expect(feed.transcript.map((i) => (i.kind === 'text' ? i.text : ''))).toEqual(['hi', 'more']);
+    expect(feed.firstSeq).toBe(41);
+  });
+
+  it('earlier output goes in front only when it joins the window without a gap, and listeners redraw', () => {
+    const { feed } = setup(null, { chunks: [chunk(10), chunk(11)], sinceSeq: 11, transcript: null });
+    const resets: number[] = [];
+    feed.listen({ onReset: (n) => resets.push(n) });
+    expect(feed.prepend([chunk(5), chunk(6)])).toBe(0); // a gap before 10: refused
+    expect(feed.prepend([chunk(8), chunk(7), chunk(9)])).toBe(3); // three lines
+    expect(feed.chunks.map((c) => c.seq)).toEqual([7, 8, 9, 10, 11]);
+    expect(resets).toEqual([3]);
+    expect(feed.prepend([chunk(7)])).toBe(0); // nothing new
+    expect(text(feed).startsWith('line 7\r\nline 8')).toBe(true);
+  });
+
+  it('a window opened mid-chunk gets that chunk whole when earlier output joins it', () => {
+    const trimmed = { ...chunk(10), data: new TextEncoder().encode('b\r\n') }; // "line 10" cut to its tail
+    const { feed } = setup(null, { chunks: [trimmed, chunk(11)], sinceSeq: 11, transcript: null });
+    expect(feed.prepend([chunk(10)])).toBe(0); // whole now, but the part cut off had no newline
+    expect(feed.prepend([chunk(9), chunk(10)])).toBe(1);
+    expect(text(feed)).toBe('line 9\r\nline 10\r\nline 11\r\n');
+    expect(feed.bytes).toBe(text(feed).length);
+  });
+
+  it('keeps the PTY at the size the page asked for, across reconnects', () => {
+    const { ws, feed, timers } = setup();
+    feed.keepSize(90, 33); // before the connection opened: sent once it does
+    ws().open();
+    expect(ws().sent.filter((m) => m.type === 'resize')).toEqual([{ type: 'resize', session_id: ID, cols: 90, rows: 33 }]);
+    ws().drop();
+    timers.advance(500);
+    ws().open();
+    expect(ws().sent.filter((m) => m.type === 'resize')).toEqual([{ type: 'resize', session_id: ID, cols: 90, rows: 33 }]);
+    feed.releaseSize();
+    ws().drop();
+    timers.advance(1000);
+    ws().open();
+    expect(ws().sent.filter((m) => m.type === 'resize')).toEqual([]);
   });
 
   it('unsubscribes when disposed', () => {

@@ -54,4 +54,19 @@ describe('SessionListStore', () => {
     expect(store.snapshot.sessions.map((s) => s.id)).toEqual(['c2', 'c1', 'p']);
     expect(store.watchedIds().sort()).toEqual(['c2', 'p']);
   });
+
+  it('adds sessions the watch reports as new when they match the filter, and updates listed ones', async () => {
+    const conn = new StreamConnection({ url: 'ws://x/api/stream', token: 't', factory: (u, p) => new FakeWebSocket(u, p) });
+    const listed = wireSession({ id: 'a', status: 'completed', created_at: '2026-11-22T03:00:00.000Z' });
+    const api = { sessions: async () => ({ sessions: [sessionFromWire(listed)], nextCursor: null }) } as unknown as Api;
+    const store = new SessionListStore(api, conn);
+    await store.load({ tool: 'shell' });
+    store.seen(sessionFromWire(wireSession({ id: 'n', tool: 'shell', status: 'running', created_at: '2026-11-22T04:00:00.000Z' })));
+    store.seen(sessionFromWire(wireSession({ id: 'c', tool: 'claude', created_at: '2026-11-22T04:00:01.000Z' }))); // filtered out
+    store.seen(sessionFromWire(wireSession({ id: 'old', tool: 'shell', created_at: '2026-11-01T00:00:00.000Z' }))); // older than the page
+    store.seen(sessionFromWire({ ...listed, attention: { reason: 'ended', since: '2026-11-22T04:00:02.000Z' }, updated_at: '2026-11-22T04:00:02.000Z' }));
+    expect(store.snapshot.sessions.map((s) => s.id)).toEqual(['n', 'a']);
+    expect(store.snapshot.sessions[1]!.attention?.reason).toBe('ended');
+    expect(store.watchedIds()).toEqual(['n']);
+  });
 });

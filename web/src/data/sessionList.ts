@@ -7,6 +7,7 @@ import type { Api, SessionFilter } from '../api/http';
 import type { Session } from '../api/model';
 import { STATUS_ONLY, type StreamConnection } from '../api/stream';
 import { CHILD_EVENTS } from './plan';
+import { specMatches } from './format';
 import { applyUpdate, isTerminal } from './status';
 
 export interface ListState {
@@ -18,6 +19,21 @@ export interface ListState {
   errorStatus: number | null;
   /** Bumped on every change (for useSyncExternalStore). */
   version: number;
+}
+
+/** Whether a session belongs in a listing with `f` (as the daemon filters GET /api/sessions). */
+export function matchesFilter(s: Session, f: SessionFilter): boolean {
+  if (f.status && s.status !== f.status) return false;
+  if (f.tool && s.tool !== f.tool) return false;
+  if (f.project && s.projectPath !== f.project) return false;
+  if (f.kind && s.kind !== f.kind) return false;
+  if (f.parentId && s.parentId !== f.parentId) return false;
+  if (f.attention && !s.attention) return false;
+  if (f.spec) {
+    const spec = f.spec;
+    if (!s.specIds.some((x) => x === spec || x.startsWith(spec) || specMatches(x, spec))) return false;
+  }
+  return true;
 }
 
 export class SessionListStore {
@@ -93,6 +109,24 @@ export class SessionListStore {
     sessions[i] = next;
     this.set({ sessions });
     if (isTerminal(next.status)) this.unwatch(next.id);
+  }
+
+  /**
+   * A session the stream's watch reports (docs/api.md `watch`: every session created or changed):
+   * updates it if listed, adds it in front if it is new and matches the filter, so sessions started
+   * elsewhere (the CLI) show up without a reload.
+   */
+  seen(s: Session): void {
+    if (this.state.sessions.some((x) => x.id === s.id)) {
+      this.update(s);
+      return;
+    }
+    if (this.state.loading && !this.state.sessions.length) return; // the listing will have it
+    if (!matchesFilter(s, this.filter)) return;
+    const newest = this.state.sessions[0];
+    if (newest && s.createdAt < newest.createdAt) return; // an old session: it belongs further down
+    this.set({ sessions: [s, ...this.state.sessions] });
+    this.syncWatches();
   }
 
   /** Fetches a plan's children again (same filter) and merges them into the list. */

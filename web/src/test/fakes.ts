@@ -103,6 +103,9 @@ export function wireSession(over: Partial<WireSession> = {}): WireSession {
     log_seq: 0,
     log_bytes: 0,
     transcript: false,
+    name: null,
+    short_id: null,
+    attention: null,
     ...over,
   };
 }

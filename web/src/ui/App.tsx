@@ -3,7 +3,9 @@ import { forgetToken } from '../api/auth';
 import { Api, ApiError } from '../api/http';
 import type { Tool } from '../api/model';
 import { StreamConnection, streamUrl, type ConnectionState } from '../api/stream';
+import { AttentionStore } from '../data/attention';
 import { StoreMonitor, storeBanners, type StoreBanner } from '../data/storeHealth';
+import { NotifyToggle, useAttention } from './Attention';
 import { AppContext, type AppContextValue, type CreatePrefill } from './context';
 import { CreateDialog } from './CreateDialog';
 import { PlanDialog } from './PlanDialog';
@@ -108,6 +110,27 @@ interface Toast {
   kind: 'info' | 'error';
 }
 
+/**
+ * The height of what stands above a page (top bar, banners) as --chrome-h: the session page
+ * fills exactly the rest of the window, so its terminal fits the screen.
+ */
+function useChromeHeight() {
+  useEffect(() => {
+    const measure = () => {
+      const main = document.getElementById('main');
+      if (main) document.documentElement.style.setProperty('--chrome-h', `${Math.round(main.getBoundingClientRect().top + window.scrollY)}px`);
+    };
+    const ro = new ResizeObserver(measure);
+    for (const el of document.querySelectorAll('.topbar, .banners-slot')) ro.observe(el);
+    measure();
+    window.addEventListener('resize', measure);
+    return () => {
+      ro.disconnect();
+      window.removeEventListener('resize', measure);
+    };
+  }, []);
+}
+
 export function App({ token }: { token: string }) {
   const api = useMemo(() => new Api(token), [token]);
   const [watch] = useState(() => new StreamConnection({ url: streamUrl(), token }));
@@ -120,6 +143,9 @@ export function App({ token }: { token: string }) {
   const mainRef = useRef<HTMLElement>(null);
 
   useEffect(() => () => watch.close(), [watch]);
+  const attention = useMemo(() => new AttentionStore(api, watch), [api, watch]);
+  useAttention(attention);
+  useChromeHeight();
 
   // Health every 5 s (while the tab is visible): the banner says when the database cannot be
   // written. A sessions listing that says so shows it at once.
@@ -188,8 +214,9 @@ export function App({ token }: { token: string }) {
         if (merged.join('\n') !== have.join('\n')) window.localStorage.setItem(PROJECTS_KEY, JSON.stringify(merged));
       },
       onAuthError: () => setRejected(true),
+      attention,
     }),
-    [api, token, watch, notify],
+    [api, token, watch, notify, attention],
   );
 
   // "n" opens the create dialog from anywhere but a text field or the terminal.
@@ -246,6 +273,7 @@ export function App({ token }: { token: string }) {
         </nav>
         <div className="topbar-right">
           <ConnectionDot conn={watch} />
+          <NotifyToggle />
           <ThemeToggle />
           <button type="button" className="btn new-plan" onClick={() => setPlanOpen(true)} title="New plan: tasks run in order in one agent conversation">
             <span aria-hidden="true">+</span> New plan
@@ -255,7 +283,9 @@ export function App({ token }: { token: string }) {
           </button>
         </div>
       </header>
-      <StoreBanners monitor={storeMonitor} />
+      <div className="banners-slot">
+        <StoreBanners monitor={storeMonitor} />
+      </div>
       <main id="main" ref={mainRef} tabIndex={-1}>
         {page}
       </main>

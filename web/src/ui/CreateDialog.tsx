@@ -17,6 +17,7 @@ export function CreateDialog({ prefill, onClose, onCreated }: { prefill: CreateP
   const { specs, specsError } = useProjectSpecs(project);
   const [selected, setSelected] = useState<string[]>(prefill.specIds ?? []);
   const [prompt, setPrompt] = useState(prefill.prompt ?? '');
+  const [name, setName] = useState('');
   const [command, setCommand] = useState(prefill.command ? prefill.command.map(shellQuote).join(' ') : '');
   const [start, setStart] = useState(true);
   const [timeout, setTimeoutText] = useState('');
@@ -42,6 +43,7 @@ export function CreateDialog({ prefill, onClose, onCreated }: { prefill: CreateP
     setError(null);
     const req: CreateSessionRequest = { tool, mode, project_path: project.trim(), spec_ids: selected, start };
     if (prompt.trim()) req.prompt = prompt;
+    if (name.trim()) req.name = name.trim();
     if (timeout.trim()) req.timeout = timeout.trim();
     if (worktree) {
       req.worktree = true;
@@ -139,6 +141,12 @@ export function CreateDialog({ prefill, onClose, onCreated }: { prefill: CreateP
       <label className="field">
         <span>Prompt {isShell && <span className="muted small">(optional; the command sees it as $LEANSPEC_PROMPT)</span>}</span>
         <textarea value={prompt} onChange={(e) => setPrompt(e.target.value)} rows={4} placeholder={isShell ? '' : 'Fix all lint errors'} name="prompt" />
+      </label>
+
+      <label className="field field-inline">
+        <span>Name</span>
+        <input type="text" value={name} onChange={(e) => setName(e.target.value)} placeholder="generated" size={16} maxLength={40} name="name" spellCheck={false} pattern="[A-Za-z0-9._\-]+" />
+        <span className="muted small">optional: letters, digits, - _ . (e.g. fix-login); unique among running sessions</span>
       </label>
 
       <label className="field field-inline">

@@ -149,8 +149,8 @@ function PlanStats({ plan: p, now }: { plan: Session; now: number }) {
       {rows[1]!.limit ? (
         <BudgetStat row={rows[1]!} />
       ) : (
-        <div>
-          <dt>Cost</dt>
+        <div title="What the plan's tasks themselves used">
+          <dt>{p.conversation ? 'Plan cost' : 'Cost'}</dt>
           <dd data-testid="plan-cost">{formatCost(p.costUsd)}</dd>
         </div>
       )}

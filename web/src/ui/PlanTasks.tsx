@@ -4,17 +4,15 @@
 // shows under its task, live; any attempt's output can be picked instead.
 import { useEffect, useState } from 'react';
 import { isStructured, type Session } from '../api/model';
-import { StreamConnection, streamUrl } from '../api/stream';
 import { formatCost, formatDuration, formatTokens, sessionDuration } from '../data/format';
 import { activeChild, type AttemptView, type TaskView, type VerifyResult } from '../data/plan';
 import { childInfo, childLabel } from '../data/planTree';
-import { SessionFeed } from '../data/sessionFeed';
 import { STATUS_LABEL } from '../data/status';
 import { StatusBadge } from './common';
-import { useApp } from './context';
 import { LiveTerminal } from './LiveTerminal';
 import { href } from './router';
 import { Transcript } from './Transcript';
+import { useSessionFeed } from './useFeed';
 
 export function PlanTasks({ plan, tasks, children }: { plan: Session; tasks: TaskView[]; children: Session[] }) {
   const active = activeChild(children);
@@ -201,26 +199,13 @@ function VerifyChip({ r, open, onToggle }: { r: VerifyResult; open: boolean; onT
 
 /** One child's output, live while it runs: its own connection, as the session page does it. */
 function ChildOutput({ child, plan, pinned, onFollow }: { child: Session; plan: Session; pinned: boolean; onFollow: (() => void) | null }) {
-  const { token } = useApp();
-  const [feed, setFeed] = useState<SessionFeed | null>(null);
-  const [s, setS] = useState<Session>(child);
+  // Opened at the end of its log, as the session page does it.
+  const { feed, session } = useSessionFeed(child);
+  const s = session ?? child;
   const structured = isStructured(child);
   // The store's record says which task and attempt; the feed's says how it is doing now.
   const label = childLabel(childInfo(child, plan));
   const [tab, setTab] = useState<'transcript' | 'terminal'>(structured ? 'transcript' : 'terminal');
-
-  useEffect(() => {
-    const conn = new StreamConnection({ url: streamUrl(), token });
-    const f = new SessionFeed(conn, child.id, child);
-    const off = f.listen({ onSession: setS });
-    setFeed(f);
-    return () => {
-      off();
-      f.dispose();
-      conn.close();
-      setFeed(null);
-    };
-  }, [child.id, token]);
 
   return (
     <section className="plan-live" aria-label={`Output of ${label}`} data-testid="plan-live" data-session-id={child.id}>

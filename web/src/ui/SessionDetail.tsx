@@ -1,34 +1,32 @@
 import { lazy, Suspense, useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import { ApiError } from '../api/http';
 import { isStructured, type Session } from '../api/model';
-import { StreamConnection, streamUrl, type ConnectionState } from '../api/stream';
-import { formatBytes, formatCost, formatTokens, sessionTitle, sessionTokens, shellQuote } from '../data/format';
-import { SessionFeed } from '../data/sessionFeed';
+import type { ConnectionState } from '../api/stream';
+import { sessionLabel, sessionTitle } from '../data/format';
+import type { SessionFeed } from '../data/sessionFeed';
 import { isLive, isTerminal } from '../data/status';
+import { useAck } from './Attention';
 import { ChangeCounts, useNow } from './common';
 import { useApp } from './context';
-import { ConversationStat, ConversationTotalStat, DetailHead, DurationStat, ErrorAlert, StartedStat, usePageTitle } from './detail';
+import { DetailHead, ErrorAlert, usePageTitle } from './detail';
 import { EventsTimeline } from './EventsTimeline';
 import { LiveTerminal } from './LiveTerminal';
 import { PlanPage } from './PlanPage';
 import { Replay } from './Replay';
 import { ContinueForm, Controls } from './SessionControls';
 import { href, navigate } from './router';
+import { SessionStats, SessionWhat } from './SessionStats';
 import { Transcript } from './Transcript';
+import { useSessionFeed } from './useFeed';
 
 const ChangesTab = lazy(() => import('./ChangesTab'));
 
 type Tab = 'terminal' | 'transcript' | 'changes' | 'events' | 'replay';
 
 export function SessionDetailPage({ id, tab }: { id: string; tab: string | null }) {
-  const { api, token, onAuthError } = useApp();
+  const { api, onAuthError } = useApp();
   const [loaded, setLoaded] = useState<Session | null>(null);
   const [loadError, setLoadError] = useState<ApiError | null>(null);
-  const [feed, setFeed] = useState<SessionFeed | null>(null);
-  const [session, setSession] = useState<Session | null>(null);
-  const [connState, setConnState] = useState<ConnectionState>('connecting');
-  const [streamError, setStreamError] = useState<string | null>(null);
-
   useEffect(() => {
     let alive = true;
     api
@@ -44,38 +42,20 @@ export function SessionDetailPage({ id, tab }: { id: string; tab: string | null 
     };
   }, [api, id, onAuthError]);
 
-  // The page's own connection: its log subscription must not share a queue with list watches.
-  // A plan has a page of its own (it has no log).
-  const fullId = loaded && loaded.kind !== 'plan' ? loaded.id : null;
-  const loadedRef = useRef(loaded);
-  loadedRef.current = loaded;
-  useEffect(() => {
-    if (!fullId) return;
-    const conn = new StreamConnection({ url: streamUrl(), token });
-    const f = new SessionFeed(conn, fullId, loadedRef.current);
-    const offState = conn.onState(setConnState);
-    const off = f.listen({
-      onSession: setSession,
-      onError: (code, message) => setStreamError(code === 'session_not_found' ? 'This session was deleted.' : message),
-    });
-    setFeed(f);
-    setSession(f.session);
-    return () => {
-      off();
-      offState();
-      f.dispose();
-      conn.close();
-      setFeed(null);
-    };
-  }, [fullId, token]);
+  // The page's own feed, opened at the end of the log. A plan has a page of its own (it has no log).
+  const { feed, session, connState, streamError, error: feedError } = useSessionFeed(loaded && loaded.kind !== 'plan' ? loaded : null);
 
-  if (loadError) {
+  // Opening a session that waits for the user is looking at it: the daemon clears its attention.
+  useAck(session ?? loaded, feed);
+
+  const failed = loadError ?? feedError;
+  if (failed) {
     return (
       <div className="page">
         <p>
           <a href={href('/')}>← All sessions</a>
         </p>
-        <ErrorAlert message={loadError.status === 404 ? `No session ${id}. It may have been deleted.` : loadError.message} />
+        <ErrorAlert message={failed.status === 404 ? `No session ${id}. It may have been deleted.` : failed.message} />
       </div>
     );
   }
@@ -114,14 +94,16 @@ function Detail({ s, feed, tab, connState, streamError }: { s: Session; feed: Se
   };
   const now = useNow(1000, isLive(s.status));
   const [continuing, setContinuing] = useState(false);
-  usePageTitle(s.status, sessionTitle(s));
+  const title = sessionLabel(s);
+  usePageTitle(s.status, title);
 
   return (
     <div className="page detail">
       <DetailHead
         s={s}
         idLabel="Session id"
-        title={sessionTitle(s)}
+        title={title}
+        subtitle={sessionTitle(s)}
         hint={s.prompt ?? undefined}
         mode={s.mode}
         connState={connState}
@@ -132,23 +114,8 @@ function Detail({ s, feed, tab, connState, streamError }: { s: Session; feed: Se
       <ErrorAlert message={s.error} />
       <ErrorAlert message={streamError} />
 
-      <Stats s={s} now={now} feed={feed} />
-
-      {(s.prompt || s.command.length > 0) && (
-        <div className="detail-what">
-          {s.prompt && (
-            <details>
-              <summary>Prompt</summary>
-              <pre className="prompt">{s.prompt}</pre>
-            </details>
-          )}
-          {s.command.length > 0 && (
-            <div className="command">
-              <span className="muted small">Command</span> <code>{s.command.map(shellQuote).join(' ')}</code>
-            </div>
-          )}
-        </div>
-      )}
+      <SessionStats s={s} now={now} feed={feed} />
+      <SessionWhat s={s} />
 
       <div className="tabs" role="tablist" aria-label="Session views" onKeyDown={onTabKey}>
         {tabs.map((t) => (
@@ -173,8 +140,8 @@ function Detail({ s, feed, tab, connState, streamError }: { s: Session; feed: Se
       </div>
       <section className="panel" role="tabpanel" id={`panel-${current}`} aria-labelledby={`tab-${current}`}>
         {/* The live views stay mounted so switching tabs loses nothing. */}
-        <LiveTerminal feed={feed} session={s} hidden={current !== 'terminal'} structured={structured} />
-        {structured && <Transcript feed={feed} hidden={current !== 'transcript'} />}
+        <LiveTerminal feed={feed} session={s} hidden={current !== 'terminal'} structured={structured} fit />
+        {structured && <Transcript feed={feed} hidden={current !== 'transcript'} session={s} />}
         {current === 'changes' && (
           <Suspense fallback={<p className="muted">Loading…</p>}>
             <ChangesTab s={s} onSession={(u) => feed.updateSession(u)} />
@@ -184,75 +151,5 @@ function Detail({ s, feed, tab, connState, streamError }: { s: Session; feed: Se
         {current === 'replay' && <Replay session={s} structured={structured} />}
       </section>
     </div>
-  );
-}
-
-function Stats({ s, now, feed }: { s: Session; now: number; feed: SessionFeed }) {
-  // The record's log size is as of its last status change; the stream knows better while live.
-  const logBytes = Math.max(s.logBytes, feed.bytes);
-  const logSeq = Math.max(s.logSeq, feed.lastSeq);
-  const tokens = sessionTokens(s);
-  const tokenDetail = [
-    s.inputTokens != null ? `${formatTokens(s.inputTokens)} in` : null,
-    s.outputTokens != null ? `${formatTokens(s.outputTokens)} out` : null,
-    s.cacheReadTokens ? `${formatTokens(s.cacheReadTokens)} cache read` : null,
-    s.cacheCreationTokens ? `${formatTokens(s.cacheCreationTokens)} cache write` : null,
-  ]
-    .filter(Boolean)
-    .join(' · ');
-  const exit = s.signal ? s.signal : s.exitCode !== null ? String(s.exitCode) : isTerminal(s.status) ? '—' : 'running';
-  return (
-    <dl className="stats">
-      <StartedStat s={s} now={now} />
-      <DurationStat s={s} now={now} testId="stat-duration" />
-      <div>
-        <dt>Exit</dt>
-        <dd className={s.exitCode && s.exitCode !== 0 ? 'bad' : s.signal ? 'bad' : ''} data-testid="stat-exit" title={s.signal ? `Ended by signal ${s.signal}` : undefined}>
-          {exit}
-        </dd>
-      </div>
-      <div>
-        <dt>Tokens</dt>
-        <dd title={tokenDetail}>
-          {formatTokens(tokens)}
-          {tokenDetail && <span className="stat-detail">{tokenDetail}</span>}
-        </dd>
-      </div>
-      <div>
-        <dt>Cost</dt>
-        <dd>{formatCost(s.costUsd)}</dd>
-      </div>
-      {s.numTurns != null && (
-        <div>
-          <dt>Turns</dt>
-          <dd>{s.numTurns}</dd>
-        </div>
-      )}
-      {s.conversation && (s.conversation.costUsd !== s.costUsd || s.conversation.tokenCount !== tokens) && (
-        <ConversationTotalStat total={s.conversation} hint="The whole agent conversation, earlier sessions included" />
-      )}
-      <ConversationStat id={s.agentSessionId} missing="No agent conversation id" />
-      <div>
-        <dt>Output</dt>
-        <dd>
-          {formatBytes(logBytes)}
-          <span className="stat-detail">{logSeq.toLocaleString()} chunks</span>
-        </dd>
-      </div>
-      {s.pid != null && (
-        <div>
-          <dt>PID</dt>
-          <dd>{s.pid}</dd>
-        </div>
-      )}
-      {s.parentId && (
-        <div>
-          <dt>{s.position !== null ? `Plan · task ${s.position + 1}` : 'Parent'}</dt>
-          <dd>
-            <a href={href(`/sessions/${s.parentId}`)}>{s.parentId.slice(0, 13)}</a>
-          </dd>
-        </div>
-      )}
-    </dl>
   );
 }

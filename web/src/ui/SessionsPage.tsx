@@ -1,18 +1,25 @@
-import { useEffect, useMemo, useState } from 'react';
+// The sessions list: filters and a search box, sessions that need the user first, plans folded
+// with their tasks, live statuses; j/k/Enter, / and ? from the keyboard (ListKeys.tsx).
+import { useEffect, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import type { SessionFilter } from '../api/http';
 import { SESSION_STATUSES, type SessionStatus } from '../api/wire';
-import type { Session } from '../api/model';
-import { absoluteTime, formatCost, formatDuration, formatTokens, relativeTime, sessionDuration, sessionTitle, sessionTokens, shortId } from '../data/format';
-import { childInfo, childLabel, groupPlans, planProgress, planTitle } from '../data/planTree';
+import { sortByAttention } from '../data/attention';
+import { moveSelection, searchRows } from '../data/listNav';
+import { groupPlans } from '../data/planTree';
 import { STATUS_LABEL, isLive, isTerminal } from '../data/status';
-import { basename, ChangeCounts, SpecChips, StatusBadge, useNow, useSessionList } from './common';
+import { useNow, useSessionList } from './common';
 import { useApp } from './context';
+import { KeysHelp, useListKeys } from './ListKeys';
 import { href, navigate } from './router';
+import { EmptyState, SessionRow } from './SessionRow';
 
 const FILTER_KEYS = ['status', 'tool', 'spec', 'project'] as const;
+/** The URL's query from the filters, the search and "needs you", one of them changed. */
+type Query = Partial<Record<(typeof FILTER_KEYS)[number] | 'q' | 'attention', string>>;
 
 export function SessionsPage({ query }: { query: URLSearchParams }) {
-  const { openCreate, tools, knownProjects } = useApp();
+  const { openCreate, tools, knownProjects, attention } = useApp();
+  const needing = useSyncExternalStore(attention.subscribe, attention.getSnapshot).length;
   // Plans fold their tasks; open while they run, closed once ended, unless toggled here.
   const [toggled, setToggled] = useState<Record<string, boolean>>({});
   const filter: SessionFilter = useMemo(
@@ -21,6 +28,7 @@ export function SessionsPage({ query }: { query: URLSearchParams }) {
       tool: query.get('tool') ?? '',
       spec: query.get('spec') ?? '',
       project: query.get('project') ?? '',
+      attention: query.get('attention') === '1',
     }),
     [query],
   );
@@ -39,15 +47,41 @@ export function SessionsPage({ query }: { query: URLSearchParams }) {
     [state.sessions, knownProjects, filter.project],
   );
   const allTools = [...new Set([...toolNames, ...state.sessions.map((s) => s.tool), filter.tool ?? ''].filter(Boolean))];
-  const filtered = FILTER_KEYS.some((k) => filter[k]);
+  const filtered = FILTER_KEYS.some((k) => filter[k]) || filter.attention === true;
 
-  const setFilter = (k: (typeof FILTER_KEYS)[number], v: string) => {
-    const next: Record<string, string> = {};
-    for (const key of FILTER_KEYS) next[key] = (key === k ? v : (filter[key] ?? '')) as string;
-    navigate(href('/', next), true);
+  const setQuery = (change: Query) => {
+    const next: Query = { q: query.get('q') ?? '', attention: query.get('attention') ?? '' };
+    for (const key of FILTER_KEYS) next[key] = filter[key] ?? '';
+    navigate(href('/', { ...next, ...change }), true);
   };
+  const setFilter = (k: (typeof FILTER_KEYS)[number], v: string) => setQuery({ [k]: v });
 
-  const rows = useMemo(() => groupPlans(state.sessions), [state.sessions]);
+  // Needing the user first, then running, then the rest (newest first within each); the search
+  // box narrows them (by name, id, prompt, tool, project).
+  const search = query.get('q') ?? '';
+  const rows = useMemo(
+    () => searchRows(sortByAttention(groupPlans(state.sessions), (r) => [r.session, ...r.children]), search),
+    [state.sessions, search],
+  );
+  const isOpen = (s: (typeof rows)[number]['session']) => toggled[s.id] ?? !isTerminal(s.status);
+  const shownIds = rows.flatMap((r) => [r.session.id, ...(r.session.kind === 'plan' && isOpen(r.session) ? r.children.map((c) => c.id) : [])]);
+  const [selected, setSelected] = useState<string | null>(null);
+  const [help, setHelp] = useState(false);
+  const searchBox = useRef<HTMLInputElement>(null);
+  useListKeys((k, target) => {
+    if (k === 'help') setHelp(true);
+    else if (k === 'close') {
+      if (help) setHelp(false);
+      else if (target === searchBox.current) searchBox.current?.blur();
+    } else if (help) return;
+    else if (k === 'search') searchBox.current?.focus();
+    else if (k === 'down' || k === 'up') setSelected((cur) => moveSelection(shownIds, cur, k === 'down' ? 1 : -1));
+    else if (k === 'open' && selected && shownIds.includes(selected)) navigate(href(`/sessions/${selected}`));
+  });
+  useEffect(() => {
+    if (selected) document.querySelector(`tr[data-session-id="${CSS.escape(selected)}"]`)?.scrollIntoView({ block: 'nearest' });
+  }, [selected]);
+  const setSearch = (q: string) => setQuery({ q });
 
   const counts = useMemo(() => {
     const c: Partial<Record<SessionStatus, number>> = {};
@@ -69,6 +103,18 @@ export function SessionsPage({ query }: { query: URLSearchParams }) {
       </div>
 
       <form className="filters" role="search" aria-label="Filter sessions" onSubmit={(e) => e.preventDefault()}>
+        <label className="filter-search">
+          <span>Search</span>
+          <input
+            ref={searchBox}
+            type="search"
+            value={search}
+            onChange={(e) => setSearch(e.target.value)}
+            placeholder="name, id, prompt, tool…"
+            aria-keyshortcuts="/"
+            data-testid="search"
+          />
+        </label>
         <label>
           <span>Status</span>
           <select value={filter.status} onChange={(e) => setFilter('status', e.target.value)}>
@@ -106,12 +152,26 @@ export function SessionsPage({ query }: { query: URLSearchParams }) {
             ))}
           </select>
         </label>
-        {filtered && (
+        <button
+          type="button"
+          className={`btn needs-you ${filter.attention ? 'btn-on' : ''}`}
+          aria-pressed={filter.attention}
+          onClick={() => setQuery({ attention: filter.attention ? '' : '1' })}
+          title="Only sessions waiting for you: input, a permission question, or ended and not looked at"
+          data-testid="needs-you"
+        >
+          Needs you{needing ? ` (${needing})` : ''}
+        </button>
+        {(filtered || search) && (
           <button type="button" className="btn btn-ghost" onClick={() => navigate(href('/'), true)}>
             Clear filters
           </button>
         )}
+        <button type="button" className="btn btn-ghost keys-button" onClick={() => setHelp(true)} title="Keyboard shortcuts (?)" aria-keyshortcuts="?">
+          <kbd>?</kbd>
+        </button>
       </form>
+      {help && <KeysHelp onClose={() => setHelp(false)} />}
 
       {state.error && (
         <div className="alert alert-error" role="alert">
@@ -119,6 +179,12 @@ export function SessionsPage({ query }: { query: URLSearchParams }) {
           <button type="button" className="btn btn-small" onClick={() => void store.refresh()}>
             Try again
           </button>
+        </div>
+      )}
+
+      {search && rows.length === 0 && state.sessions.length > 0 && (
+        <div className="empty">
+          <h2>No session matches “{search}”</h2>
         </div>
       )}
 
@@ -134,7 +200,7 @@ export function SessionsPage({ query }: { query: URLSearchParams }) {
           <EmptyState onNew={() => openCreate({})} />
         ))}
 
-      {state.sessions.length > 0 && (
+      {rows.length > 0 && (
         <table className="sessions" aria-label="Sessions">
           <thead>
             <tr>
@@ -155,11 +221,11 @@ export function SessionsPage({ query }: { query: URLSearchParams }) {
           </thead>
           <tbody>
             {rows.map(({ session: s, children }) => {
-              if (s.kind !== 'plan') return <SessionRow key={s.id} s={s} now={now} />;
-              const open = toggled[s.id] ?? !isTerminal(s.status);
+              if (s.kind !== 'plan') return <SessionRow key={s.id} s={s} now={now} selected={selected === s.id} />;
+              const open = isOpen(s);
               return [
-                <SessionRow key={s.id} s={s} now={now} plan={{ open, count: children.length, toggle: () => setToggled((t) => ({ ...t, [s.id]: !open })) }} />,
-                ...(open ? children.map((c) => <SessionRow key={c.id} s={c} now={now} parent={s} />) : []),
+                <SessionRow key={s.id} s={s} now={now} selected={selected === s.id} plan={{ open, count: children.length, toggle: () => setToggled((t) => ({ ...t, [s.id]: !open })) }} />,
+                ...(open ? children.map((c) => <SessionRow key={c.id} s={c} now={now} parent={s} selected={selected === c.id} />) : []),
               ];
             })}
           </tbody>
@@ -195,127 +261,5 @@ function SpecFilterInput({ value, onCommit }: { value: string; onCommit: (v: str
         }
       }}
     />
-  );
-}
-
-interface PlanToggle {
-  open: boolean;
-  count: number;
-  toggle: () => void;
-}
-
-/** A session's row; a plan's has a disclosure toggle, a plan's task is indented under it. */
-function SessionRow({ s, now, plan, parent }: { s: Session; now: number; plan?: PlanToggle; parent?: Session }) {
-  const link = href(`/sessions/${s.id}`);
-  const dur = sessionDuration(s, now);
-  const isPlan = s.kind === 'plan';
-  return (
-    <tr
-      className={`row row-${s.status}${isPlan ? ' row-plan' : ''}${parent ? ' row-child' : ''}`}
-      data-session-id={s.id}
-      data-parent-id={parent?.id}
-      onClick={(e) => {
-        if ((e.target as HTMLElement).closest('a, button')) return;
-        navigate(link);
-      }}
-    >
-      <td className="col-status">
-        <StatusBadge status={s.status} />
-      </td>
-      <td className="col-main">
-        <div className="row-head">
-          {plan && (
-            <button
-              type="button"
-              className="btn btn-ghost btn-small disclosure"
-              aria-expanded={plan.open}
-              aria-label={`${plan.open ? 'Hide' : 'Show'} the ${plan.count} sessions of plan ${planTitle(s)}`}
-              title={plan.open ? 'Hide its tasks' : 'Show its tasks'}
-              onClick={plan.toggle}
-              data-testid="plan-toggle"
-            >
-              <span aria-hidden="true">{plan.open ? '▾' : '▸'}</span>
-            </button>
-          )}
-          {parent && (
-            <span className={`child-tag child-${s.metadata.plan_role ?? 'task'}`} data-testid="child-label">
-              {childLabel(childInfo(s, parent))}
-            </span>
-          )}
-          {isPlan && <span className="plan-tag">Plan</span>}
-          <a href={link} className="row-title">
-            {isPlan ? planTitle(s) : sessionTitle(s)}
-          </a>
-        </div>
-        <div className="row-sub">
-          <code className="id">{shortId(s.id)}</code>
-          {isPlan && <span className="plan-progress">{planProgress(s)}</span>}
-          <SpecChips ids={s.specIds} />
-          {!parent && (
-            <span className="project" title={s.projectPath}>
-              {basename(s.projectPath)}
-            </span>
-          )}
-          <ChangeCounts changes={s.changes} />
-          {s.worktree && (
-            <span className={`wt-tag wt-${s.worktree.state}`} title={`Worktree on ${s.worktree.branch} (${s.worktree.state})`}>
-              ⎇ {s.worktree.branch.replace(/^agentmux\//, '')}
-            </span>
-          )}
-          {s.exitCode !== null && s.exitCode !== 0 && <span className="exit-bad">exit {s.exitCode}</span>}
-          {s.signal && <span className="exit-bad">{s.signal}</span>}
-          {s.parentId && !parent && (
-            <span className="muted" title={`${s.position !== null ? 'A task of plan' : 'Started from session'} ${s.parentId}`}>
-              ↳ {s.position !== null ? `task ${s.position + 1} of plan` : 'from'} {shortId(s.parentId)}
-            </span>
-          )}
-        </div>
-      </td>
-      <td className="col-tool">
-        <span className="tool">{s.tool}</span>
-        <span className="mode">{isPlan ? 'plan' : s.mode}</span>
-      </td>
-      <td className="col-started" title={absoluteTime(s.startedAt ?? s.createdAt)}>
-        <span className="label-mobile">Started </span>
-        {s.startedAt ? relativeTime(s.startedAt, now) : <span className="muted">not started · {relativeTime(s.createdAt, now)}</span>}
-      </td>
-      <td className="num col-duration">
-        <span className="label-mobile">Duration </span>
-        {formatDuration(dur)}
-      </td>
-      <td className="num col-tokens">
-        <span className="label-mobile">Tokens </span>
-        {formatTokens(sessionTokens(s))}
-      </td>
-      <td className="num col-cost">
-        <span className="label-mobile">Cost </span>
-        {formatCost(s.costUsd)}
-      </td>
-    </tr>
-  );
-}
-
-function EmptyState({ onNew }: { onNew: () => void }) {
-  return (
-    <section className="empty empty-first" aria-labelledby="empty-title">
-      <h2 id="empty-title">No sessions yet</h2>
-      <p>
-        A session is one run of an agent (or any command) on a project, kept with every byte it printed, its events, tokens and cost.
-        Start one here, or from a terminal — it shows up here either way.
-      </p>
-      <button type="button" className="btn btn-primary" onClick={onNew}>
-        + New session
-      </button>
-      <div className="empty-cli">
-        <p className="muted">From a terminal:</p>
-        <pre>
-          <code>
-            {`agentmux run -- make test                 # any command, under a PTY
-agentmux run --tool claude --spec 028 --prompt "fix the lint errors"
-agentmux run -d --mode guided -- bash     # detached, interactive`}
-          </code>
-        </pre>
-      </div>
-    </section>
   );
 }

@@ -1,15 +1,21 @@
 // A structured session's conversation, readable: assistant text, tool calls with their results,
 // and the final usage — the transcript items the daemon reads from the agent's output, kept current
-// by the session's feed (one WebSocket subscription with the log).
-import { useEffect, useRef, useState } from 'react';
+// by the session's feed (one WebSocket subscription with the log). On the session page (`session`
+// given) the earlier sessions of the same agent conversation come first, each after the prompt
+// the user gave it, and an ended session has a follow-up box under it (Conversation.tsx).
+import { useEffect, useLayoutEffect, useRef, useState } from 'react';
+import type { Session } from '../api/model';
 import type { SessionFeed } from '../data/sessionFeed';
 import { formatCost, formatDuration, formatTokens } from '../data/format';
+import { stitch, promptOf } from '../data/stitch';
 import { isLongResult, itemClass, type TranscriptItem } from '../data/transcript';
+import { FollowUp, PartHead, useConversation } from './Conversation';
 
-export function Transcript({ feed, hidden }: { feed: SessionFeed; hidden: boolean }) {
+export function Transcript({ feed, hidden, session }: { feed: SessionFeed; hidden: boolean; session?: Session }) {
   const [items, setItems] = useState<TranscriptItem[]>(() => feed.transcript.slice());
   const box = useRef<HTMLDivElement>(null);
   const follow = useRef(true);
+  const conv = useConversation(session ?? null);
 
   useEffect(() => {
     setItems(feed.transcript.slice());
@@ -29,33 +35,71 @@ export function Transcript({ feed, hidden }: { feed: SessionFeed; hidden: boolea
     };
   }, [feed]);
 
-  useEffect(() => {
+  // Follows the end (unless the user scrolled up), also when earlier sessions are put above.
+  useLayoutEffect(() => {
     const el = box.current;
     if (el && follow.current && !hidden) el.scrollTop = el.scrollHeight;
-  }, [items, hidden]);
+  }, [items, hidden, conv.earlier]);
 
+  const earlier = conv.earlier.length > 0;
+  const prompt = session ? promptOf({ session, items }) : null;
   return (
-    <div
-      className="transcript"
-      hidden={hidden}
-      ref={box}
-      tabIndex={0}
-      aria-label="Transcript"
-      onScroll={(e) => {
-        const el = e.currentTarget;
-        follow.current = el.scrollHeight - el.scrollTop - el.clientHeight < 40;
-      }}
-    >
-      {items.length === 0 && <p className="muted">Nothing yet. The agent’s messages, tool calls and results appear here as they happen.</p>}
-      <TranscriptList items={items} />
+    <div className="tx-wrap" hidden={hidden}>
+      <div
+        className="transcript"
+        ref={box}
+        tabIndex={0}
+        aria-label="Transcript"
+        onScroll={(e) => {
+          const el = e.currentTarget;
+          follow.current = el.scrollHeight - el.scrollTop - el.clientHeight < 40;
+        }}
+      >
+        {earlier && <EarlierParts parts={conv.earlier} />}
+        {earlier && session && <PartHead s={session} current />}
+        {items.length === 0 && !prompt && <p className="muted">Nothing yet. The agent’s messages, tool calls and results appear here as they happen.</p>}
+        <TranscriptList items={items} prompt={prompt} />
+      </div>
+      {session && <FollowUp s={session} next={conv.next} />}
     </div>
   );
 }
 
-/** The items as a list (also rendered on its own by tests). */
-export function TranscriptList({ items }: { items: TranscriptItem[] }) {
+/** The earlier sessions of the conversation, each with the user's prompt before its items. */
+function EarlierParts({ parts }: { parts: Parameters<typeof stitch>[0] }) {
   return (
-    <ol className="tx-list">
+    <ol className="tx-list tx-earlier" aria-label="Earlier in this conversation">
+      {stitch(parts).map((e, i) =>
+        e.kind === 'session' ? (
+          <li key={i} className="tx-part">
+            <PartHead s={e.session} current={false} />
+          </li>
+        ) : e.kind === 'prompt' ? (
+          <PromptItem key={i} text={e.text} />
+        ) : (
+          <li key={i} className={itemClass(e.item)}>
+            <Item it={e.item} />
+          </li>
+        ),
+      )}
+    </ol>
+  );
+}
+
+function PromptItem({ text }: { text: string }) {
+  return (
+    <li className="tx tx-prompt tx-user">
+      <div className="tx-label">You</div>
+      <div className="tx-text">{text}</div>
+    </li>
+  );
+}
+
+/** The items as a list (also rendered on its own by tests), after the user's `prompt` if given. */
+export function TranscriptList({ items, prompt = null }: { items: TranscriptItem[]; prompt?: string | null }) {
+  return (
+    <ol className="tx-list tx-current">
+      {prompt && <PromptItem text={prompt} />}
       {items.map((it, i) => (
         <li key={i} className={itemClass(it)}>
           <Item it={it} />

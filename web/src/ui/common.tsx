@@ -1,6 +1,8 @@
 import { useEffect, useState, useSyncExternalStore } from 'react';
 import type { SessionFilter } from '../api/http';
-import type { Changes, SessionStatus } from '../api/model';
+import type { Attention, Changes, SessionStatus } from '../api/model';
+import { attentionBody, attentionLabel } from '../data/attention';
+import { absoluteTime } from '../data/format';
 import { changeCounts } from '../data/changes';
 import { SessionListStore } from '../data/sessionList';
 import { STATUS_LABEL } from '../data/status';
@@ -23,6 +25,18 @@ export function StatusBadge({ status }: { status: SessionStatus }) {
         {STATUS_ICON[status]}
       </span>
       {STATUS_LABEL[status]}
+    </span>
+  );
+}
+
+/** "needs input", "permission?", "done": the session waits for the user (issue 16). */
+export function AttentionBadge({ attention }: { attention: Attention | null }) {
+  if (!attention) return null;
+  const since = attention.since ? ` since ${absoluteTime(attention.since)}` : '';
+  return (
+    <span className={`attn attn-${attention.reason}`} data-testid="attention" data-reason={attention.reason} title={`${attentionBody(attention)}${since}`}>
+      <span aria-hidden="true">{attention.reason === 'ended' ? '◆' : '●'}</span>
+      {attentionLabel(attention)}
     </span>
   );
 }
@@ -75,6 +89,9 @@ export function useSessionList(filter: SessionFilter | null) {
     void store.load(JSON.parse(key) as SessionFilter);
   }, [key, store]);
   useEffect(() => () => store.dispose(), [store]);
+  // Every session created or changed, from the app's watch: new ones show up, ended ones keep
+  // changing (attention), deleted ones go.
+  useEffect(() => watch.watchAll({ onStatus: (s) => store.seen(s), onDeleted: (id) => store.remove(id) }), [watch, store]);
   // New sessions started elsewhere (the CLI) are not announced on the stream: look again when
   // the user comes back to the tab, at most every few seconds. No polling loop.
   useEffect(() => {

@@ -4,6 +4,7 @@ import { createContext, useContext } from 'react';
 import type { Api } from '../api/http';
 import type { Tool } from '../api/model';
 import type { StreamConnection } from '../api/stream';
+import type { AttentionStore } from '../data/attention';
 
 export interface CreatePrefill {
   tool?: string;
@@ -27,6 +28,8 @@ export interface AppContextValue {
   knownProjects: () => string[];
   rememberProjects: (paths: string[]) => void;
   onAuthError: () => void;
+  /** Sessions that need the user, app-wide (the title's count, notifications, the list's badges). */
+  attention: AttentionStore;
 }
 
 export const AppContext = createContext<AppContextValue | null>(null);

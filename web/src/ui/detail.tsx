@@ -5,15 +5,21 @@ import type { Session } from '../api/model';
 import type { ConnectionState } from '../api/stream';
 import { absoluteTime, formatCost, formatDuration, formatTokens, relativeTime, sessionDuration } from '../data/format';
 import { ACTION_LABEL, actionClass, isTerminal, type Action } from '../data/status';
-import { SpecChips, StatusBadge } from './common';
+import { AttentionBadge, SpecChips, StatusBadge } from './common';
 import { useApp } from './context';
 import { href } from './router';
+import { setPageTitle } from './title';
 
-/** The breadcrumb and the header: `tag` stands before the title, `mode` after the tool, `controls` on the right. */
+/**
+ * The header, compact (the terminal below gets the rest of the screen): a way back, the status,
+ * `tag`, the title (a session's name) with the short id beside it and `subtitle` (what it runs)
+ * after; then the tool, `mode`, specs and project; `controls` on the right.
+ */
 export function DetailHead({
   s,
   idLabel,
   title,
+  subtitle,
   hint,
   tag,
   mode,
@@ -23,6 +29,7 @@ export function DetailHead({
   s: Session;
   idLabel: string;
   title: string;
+  subtitle?: string;
   hint: string | undefined;
   tag?: ReactNode;
   mode: ReactNode;
@@ -30,37 +37,44 @@ export function DetailHead({
   controls: ReactNode;
 }) {
   return (
-    <>
-      <nav className="crumbs" aria-label="Breadcrumb">
-        <a href={href('/')}>← All sessions</a>
-      </nav>
-      <header className="detail-head">
-        <div className="detail-title">
-          <div className="detail-title-row">
-            <StatusBadge status={s.status} />
-            {tag}
-            <h1 title={hint}>{title}</h1>
-          </div>
-          <div className="detail-sub">
-            <code className="id" title={idLabel}>
-              {s.id}
-            </code>
-            <span className="tool">{s.tool}</span>
-            <span className="mode">{mode}</span>
-            <SpecChips ids={s.specIds} max={8} />
-            <a className="project" href={href('/specs', { project: s.projectPath })} title={`Specs of ${s.projectPath}`}>
-              {s.projectPath}
-            </a>
-            {connState !== 'open' && !isTerminal(s.status) && (
-              <span className="conn-inline" role="status">
-                {connState === 'reconnecting' ? 'Reconnecting…' : 'Connecting…'}
-              </span>
-            )}
-          </div>
+    <header className="detail-head">
+      <div className="detail-title">
+        <div className="detail-title-row">
+          <a className="back" href={href('/')} title="All sessions" aria-label="All sessions">
+            ←
+          </a>
+          <StatusBadge status={s.status} />
+          <AttentionBadge attention={s.attention} />
+          {tag}
+          <h1 title={hint}>{title}</h1>
+          <code className="id id-short" title={`${idLabel} ${s.id}`} data-testid="short-id">
+            {s.shortId}
+          </code>
+          {subtitle && subtitle !== title && (
+            <span className="detail-subtitle muted" title={hint}>
+              {subtitle}
+            </span>
+          )}
         </div>
-        {controls}
-      </header>
-    </>
+        <div className="detail-sub">
+          <span className="tool">{s.tool}</span>
+          <span className="mode">{mode}</span>
+          <SpecChips ids={s.specIds} max={8} />
+          <a className="project" href={href('/specs', { project: s.projectPath })} title={`Specs of ${s.projectPath}`}>
+            {s.projectPath}
+          </a>
+          <code className="id id-full" title={idLabel}>
+            {s.id}
+          </code>
+          {connState !== 'open' && !isTerminal(s.status) && (
+            <span className="conn-inline" role="status">
+              {connState === 'reconnecting' ? 'Reconnecting…' : 'Connecting…'}
+            </span>
+          )}
+        </div>
+      </div>
+      {controls}
+    </header>
   );
 }
 
@@ -76,10 +90,8 @@ export function ErrorAlert({ message }: { message: string | null | undefined }) 
 /** The browser tab says the status and the title while the page is open. */
 export function usePageTitle(status: string, title: string) {
   useEffect(() => {
-    document.title = `${status} · ${title} — agentmux`;
-    return () => {
-      document.title = 'agentmux';
-    };
+    setPageTitle(`${status} · ${title} — agentmux`);
+    return () => setPageTitle(null);
   }, [status, title]);
 }
 
@@ -105,7 +117,7 @@ export function DurationStat({ s, now, testId }: { s: Session; now: number; test
 export function ConversationTotalStat({ total, hint }: { total: NonNullable<Session['conversation']>; hint: string }) {
   return (
     <div className="stat-medium" title={hint}>
-      <dt>Conversation total</dt>
+      <dt>Conversation cost</dt>
       <dd>
         {formatCost(total.costUsd)}
         <span className="stat-detail">{formatTokens(total.tokenCount)} tokens</span>

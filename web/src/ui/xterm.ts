@@ -1,7 +1,8 @@
 // xterm.js in React: one Terminal per mounted container, sized to it, themed with the page.
 // A PTY session's output is drawn at the PTY's width (cursor moves and wrapping are only right
 // at the width the agent drew for); rows follow the container. Pipe output is plain lines and
-// fills the container.
+// fills the container. The container must be `box-sizing: content-box` (styles.css `.term`): the
+// fit reads its computed height, which must not include its padding and border.
 import { FitAddon } from '@xterm/addon-fit';
 import { Terminal, type ITheme } from '@xterm/xterm';
 import { useEffect, useRef, useState, type RefObject } from 'react';
@@ -62,6 +63,8 @@ export interface XtermOptions {
   convertEol: boolean;
   stdin: boolean;
   label: string;
+  /** Lines kept above the screen (default 50,000): enough for what the page loaded. */
+  scrollback?: number;
 }
 
 export function useXterm(container: RefObject<HTMLDivElement | null>, opts: XtermOptions): Terminal | null {
@@ -77,7 +80,7 @@ export function useXterm(container: RefObject<HTMLDivElement | null>, opts: Xter
       convertEol: opts.convertEol,
       disableStdin: !opts.stdin,
       cursorBlink: false,
-      scrollback: 50_000,
+      scrollback: opts.scrollback ?? 50_000,
       fontFamily: "ui-monospace, 'SFMono-Regular', 'DejaVu Sans Mono', 'Liberation Mono', Menlo, Consolas, monospace",
       fontSize: 13,
       lineHeight: 1.15,
@@ -123,6 +126,10 @@ export function useXterm(container: RefObject<HTMLDivElement | null>, opts: Xter
   useEffect(() => {
     if (term) term.options.convertEol = opts.convertEol;
   }, [term, opts.convertEol]);
+
+  useEffect(() => {
+    if (term && opts.scrollback && term.options.scrollback !== opts.scrollback) term.options.scrollback = opts.scrollback;
+  }, [term, opts.scrollback]);
 
   useEffect(() => {
     if (!term || !fitRef.current) return;
