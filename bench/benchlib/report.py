@@ -81,6 +81,10 @@ def _targets(r):
     pl = M.get("plans", {})
     if "overhead_ms_p50" in pl:
         out.append(("plan: every run completed", "yes" if pl["all_completed"] else "NO", pl["all_completed"]))
+    bl = M.get("biglog", {})
+    if "open_median_ms" in bl:
+        out.append(("%s-line log opens at its end < 1 s (Chromium)" % format(bl["lines"], ","),
+                    "%d ms" % bl["open_median_ms"], bl["open_median_ms"] < 1000))
     return out
 
 
@@ -118,6 +122,20 @@ def checkpoints_section(M):
             "| session start outside git | %s |" % mm(ck["start_outside_git_s"], "%.3f"), "",
             "Objects a checkpoint adds: %s (the changed blobs and the trees above them, and the commit)." %
             mm(ck["objects_added"], "%.0f")]
+
+
+def biglog_section(M):
+    bl = M.get("biglog")
+    if not bl or "open_median_ms" not in bl:
+        return []
+    return ["", "## 8. A big log opens at its end", "",
+            "A finished session of %s lines (%.1f MiB in %s chunks) opened in Chromium, 3 loads." % (
+                format(bl["lines"], ","), bl["log_bytes"] / 1048576, format(bl["chunks"], ",")), "",
+            "| what | ms |", "|---|---|",
+            "| navigation → last line on screen (each load) | %s |" % ", ".join(str(x) for x in bl["open_ms"]),
+            "| median | %d |" % bl["open_median_ms"],
+            "| reference: fetching the whole log (GET …/logs?format=raw, all pages) | %d |" % bl["fetch_all_ms"],
+            "| open / fetch-all | %.2f |" % bl["ratio_vs_fetch_all"]]
 
 
 def table(r):
@@ -236,6 +254,7 @@ def markdown(r):
             a.get("clients_complete", 0), mem["clients"], a.get("client_resyncs", 0))]
     L += plans_section(M)
     L += checkpoints_section(M)
+    L += biglog_section(M)
     errs = [(k, v["error"]) for k, v in M.items() if "error" in v]
     if errs:
         L += ["", "## Errors", ""] + ["- %s: %s" % e for e in errs]

@@ -73,6 +73,25 @@ try {
   const page = context.pages()[0] ?? (await context.newPage());
   const now = await timeOpen(page, daemon.origin, daemon.token, s.id);
   console.log(`this UI (${DIST}): last line shown after ${now.join(', ')} ms; median ${median(now)} ms (target < 1000)`);
+  // The reference, in the same page and run: what any full replay must at least do — fetch every
+  // byte of the log (GET …/logs?format=raw, page by page), without even drawing it.
+  const fetchAll = await page.evaluate(async ({ id }) => {
+    const token = sessionStorage.getItem('agentmux.token');
+    const t0 = performance.now();
+    let after = 0;
+    let bytes = 0;
+    for (;;) {
+      const r = await fetch(`/api/sessions/${id}/logs?format=raw&after_seq=${after}`, { headers: { Authorization: `Bearer ${token}` } });
+      const n = (await r.arrayBuffer()).byteLength;
+      bytes += n;
+      const last = Number(r.headers.get('X-Agentmux-Last-Seq'));
+      if (!n || !(last > after)) break;
+      after = last;
+    }
+    return { ms: Math.round(performance.now() - t0), bytes };
+  }, { id: s.id });
+  console.log(`reference: fetching the whole log took ${fetchAll.ms} ms (${(fetchAll.bytes / 1048576).toFixed(1)} MiB); opening at the end took ${(median(now) / fetchAll.ms).toFixed(2)}× that`);
+  console.log(`BIGLOG_RESULT ${JSON.stringify({ open_ms: now, open_median_ms: median(now), fetch_all_ms: fetchAll.ms, log_bytes: done.log_bytes, chunks: done.log_seq })}`);
 
   if (OLD) {
     await context.close();
