@@ -151,7 +151,7 @@ bool Live(const json& s) {
 void PrintList(const json& sessions) {
   std::vector<TableColumn> columns = {
       {"NAME", 0, 24},  {"ID", 3, 8},        {"STATUS", 0, 11},   {"ATTENTION", 1, 10}, {"TOOL", 2, 8},
-      {"MODE", 8, 10},  {"PROJECT", 6, 18},  {"SPECS", 9, 16},    {"PROMPT / COMMAND", 0, 48, true, 12},
+      {"MODE", 8, 10},  {"PROJECT", 6, 18},  {"SPECS", 9, 16},    {"PROMPT / COMMAND", 0, 48, true, 20},
       {"CREATED", 4, 9}, {"DURATION", 5, 9}, {"EXIT", 5, 7},      {"TOKENS", 7, 9},     {"COST", 7, 8}};
   std::map<std::string, std::vector<json>> children;  // plan id → its tasks in this list
   std::set<std::string> plans;
