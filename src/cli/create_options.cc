@@ -42,6 +42,17 @@ void AddCreateOptions(CLI::App* cmd, CreateOpts& o) {
   cmd->add_option("command", o.command, "command and arguments (after --) for the shell tool");
 }
 
+json CallerEnvironment() {
+  json caller = json::object();
+  for (char** e = environ; e && *e; ++e) {
+    std::string kv(*e);
+    auto eq = kv.find('=');
+    if (eq == std::string::npos || eq == 0) continue;
+    caller[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
+  return caller;
+}
+
 json CreateBody(const CreateOpts& o) {
   json body = {{"tool", o.tool}, {"spec_ids", o.specs}};
   std::error_code ec;
@@ -69,16 +80,7 @@ json CreateBody(const CreateOpts& o) {
   if (!o.name.empty()) body["name"] = o.name;
   // The session starts from this shell's environment (as `docker run` does not, and people expect
   // it to): the daemon keeps it in memory only.
-  if (!o.clean_env) {
-    json caller = json::object();
-    for (char** e = environ; e && *e; ++e) {
-      std::string kv(*e);
-      auto eq = kv.find('=');
-      if (eq == std::string::npos || eq == 0) continue;
-      caller[kv.substr(0, eq)] = kv.substr(eq + 1);
-    }
-    body["environment"] = caller;
-  }
+  if (!o.clean_env) body["environment"] = CallerEnvironment();
   if (isatty(STDOUT_FILENO)) {
     struct winsize ws {};
     if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0) {

@@ -30,6 +30,9 @@ struct CreateOpts {
 };
 
 void AddCreateOptions(CLI::App* cmd, CreateOpts& o);
+// This process's environment as a JSON object (the "environment" of a create or plan request: the
+// session starts from the caller's environment; the daemon keeps it in memory only).
+nlohmann::json CallerEnvironment();
 nlohmann::json CreateBody(const CreateOpts& o);
 // `run --until CMD`: the POST /api/plans body of a one-task plan in mode ralph — the session's
 // fields as its task, CMD its verify command.

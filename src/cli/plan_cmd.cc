@@ -10,6 +10,7 @@
 #include <sstream>
 #include <thread>
 
+#include "cli/create_options.h"
 #include "cli/follow.h"
 #include "cli/print.h"
 
@@ -26,6 +27,7 @@ struct PlanOpts {
   double budget_cost = 0;
   int max_attempts = 0;
   bool detach = false;
+  bool clean_env = false;  // --clean-env: the daemon's environment, not this shell's
 };
 
 std::string Cwd() {
@@ -216,10 +218,12 @@ void AddPlanCommands(CLI::App& app, Globals& g) {
       ->allow_extra_args(false);
   run->add_option("--timeout", o.timeout, "end a task's attempt after this long (90s, 5m, 1h)");
   run->add_flag("-d,--detach", o.detach, "print the plan's id and return at once");
+  run->add_flag("--clean-env", o.clean_env, "start the tasks from the daemon's environment instead of this shell's");
   run->add_flag("--json", g.json_out, "print JSON");
   run->callback([&g] {
     json body = PlanBody(o);
     AddBudget(body, o);
+    if (!o.clean_env) body["environment"] = CallerEnvironment();
     auto client = Connect(g);
     json plan = Call(client, "POST", "/api/plans", body);
     if (o.detach) {

@@ -143,6 +143,16 @@ def test_the_session_gets_the_callers_environment(home, project):
         assert mark.encode() not in f.read_bytes(), f
 
 
+def test_a_plans_tasks_get_the_callers_environment(home, project):
+    home.cli("ls")  # the daemon starts without FOO
+    plan = project / "plan.yaml"
+    plan.write_text("tasks:\n  - command: echo PLANFOO=$FOO\n    verify: test \"$FOO\" = bar\n")
+    cp = home.cli("plan", "run", str(plan), "-C", project, env={"FOO": "bar"}, timeout=60)
+    assert "PLANFOO=bar" in cp.stdout, cp.stdout
+    cp = home.cli("plan", "run", str(plan), "-C", project, "--clean-env", env={"FOO": "bar"}, check=False, timeout=60)
+    assert cp.returncode != 0 and "PLANFOO=bar" not in cp.stdout
+
+
 def test_callers_api_key_reaches_claude_and_not_the_database(home, project):
     key = "sk-ant-api03-" + "Q7x" * 30
     log = home.root / "fake.jsonl"
