@@ -49,7 +49,14 @@ TEST_F(ManagerTest, CompletedSessionKeepsEveryByteAndItsEvents) {
   EXPECT_EQ(Log(s.id), "hello\r\nno newline at end");  // a PTY turns \n into \r\n, as a terminal shows it
   std::vector<std::string> types;
   for (const auto& e : manager_->Events(s.id, 0, 100)) types.push_back(e.type);
-  EXPECT_EQ(types, (std::vector<std::string>{"created", "started", "output_closed", "completed"}));
+  // Ended by itself: it waits for someone to look (attention `ended`), recorded after its end.
+  EXPECT_EQ(types, (std::vector<std::string>{"created", "started", "output_closed", "completed", "attention"}));
+  ASSERT_TRUE(done.attention);
+  EXPECT_EQ(done.attention->reason, AttentionReason::kEnded);
+  auto seen = manager_->Acknowledge(s.id);
+  ASSERT_TRUE(seen.ok());
+  EXPECT_FALSE(seen->attention);
+  EXPECT_FALSE(Current(s.id).attention);
 }
 
 TEST_F(ManagerTest, ExitCodeAndSignalMakeTheSessionFailed) {
