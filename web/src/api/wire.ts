@@ -163,6 +163,8 @@ export interface CreatePlanRequest {
   budget?: CreatePlanBudget;
   tasks?: CreatePlanTask[];
   env?: Record<string, string>;
+  /** The environment the tasks start from (the CLI sends its caller's); the daemon keeps it in memory only. */
+  environment?: Record<string, string>;
   /** Per task attempt. */
   timeout?: string;
   /** Instead of the fields above: a plan file's YAML or JSON text, and its name for errors. */
@@ -170,7 +172,7 @@ export interface CreatePlanRequest {
   file?: string;
   start?: boolean;
 }
-export const CREATE_PLAN_FIELDS = ['name', 'tool', 'project_path', 'spec_ids', 'budget', 'tasks', 'env', 'timeout', 'source', 'file', 'start'] as const;
+export const CREATE_PLAN_FIELDS = ['name', 'tool', 'project_path', 'spec_ids', 'budget', 'tasks', 'env', 'environment', 'timeout', 'source', 'file', 'start'] as const;
 export const CREATE_PLAN_TASK_FIELDS = ['prompt', 'spec', 'command', 'tool', 'verify', 'max_attempts'] as const;
 export const CREATE_PLAN_BUDGET_FIELDS = ['tokens', 'cost_usd', 'time', 'time_ms'] as const;
 
