@@ -19,6 +19,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <functional>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -138,6 +139,26 @@ json Follow(DaemonClient& client, const std::string& id, int64_t since_seq, LogP
 }
 
 // Prints what is stored. Returns the last seq printed.
+namespace {
+// Pages through GET …/logs (the last `tail` lines when set) until the stored end, handing each
+// page's chunks to `fn`; returns (the last seq read, the session's log_seq).
+std::pair<int64_t, int64_t> ForEachLogPage(DaemonClient& c, const std::string& id, std::optional<int64_t> tail,
+                                           const std::function<void(const json&)>& fn) {
+  int64_t after = 0, log_seq = 0;
+  for (bool first = true;; first = false) {
+    std::string target = "/api/sessions/" + id + "/logs?after_seq=" + std::to_string(after);
+    if (first && tail) target += "&tail=" + std::to_string(*tail);
+    json page = Call(c, "GET", target);
+    log_seq = page["log_seq"].get<int64_t>();
+    if (page["chunks"].empty()) break;
+    fn(page["chunks"]);
+    after = page["last_seq"].get<int64_t>();
+    if (after >= log_seq) break;
+  }
+  return {after, log_seq};
+}
+}  // namespace
+
 int64_t PrintStoredLogs(DaemonClient& c, const json& session, std::optional<int64_t> tail, LogPrinter& printer) {
   const std::string id = Str(session, "id");
   if (printer.transcript()) {
@@ -148,20 +169,9 @@ int64_t PrintStoredLogs(DaemonClient& c, const json& session, std::optional<int6
     if (tail) printer.EndCapture(*tail);
     return answer["log_seq"].get<int64_t>();
   }
-  int64_t after = 0;
-  bool first = true;
-  for (;;) {
-    std::string target = "/api/sessions/" + id + "/logs?after_seq=" + std::to_string(after);
-    if (first && tail) target += "&tail=" + std::to_string(*tail);
-    first = false;
-    json page = Call(c, "GET", target);
-    const json& chunks = page["chunks"];
-    if (chunks.empty()) break;
+  return ForEachLogPage(c, id, tail, [&](const json& chunks) {
     for (const auto& ch : chunks) printer.Print(Str(ch, "level"), Base64Decode(Str(ch, "data")).value_or(""));
-    after = page["last_seq"].get<int64_t>();
-    if (after >= page["log_seq"].get<int64_t>()) break;
-  }
-  return after;
+  }).first;
 }
 
 void PrintLogsJson(DaemonClient& c, const json& session, bool raw, int64_t tail) {
@@ -174,16 +184,9 @@ void PrintLogsJson(DaemonClient& c, const json& session, bool raw, int64_t tail)
     return;
   }
   json chunks = json::array();
-  int64_t after = 0, log_seq = 0;
-  for (bool first = true;; first = false) {
-    std::string target = "/api/sessions/" + id + "/logs?after_seq=" + std::to_string(after);
-    if (first && tail >= 0) target += "&tail=" + std::to_string(tail);
-    json page = Call(c, "GET", target);
-    for (auto& ch : page["chunks"]) chunks.push_back(std::move(ch));
-    after = page["last_seq"].get<int64_t>();
-    log_seq = page["log_seq"].get<int64_t>();
-    if (page["chunks"].empty() || after >= log_seq) break;
-  }
+  int64_t log_seq = ForEachLogPage(c, id, tail >= 0 ? std::optional(tail) : std::nullopt, [&](const json& page) {
+                      chunks.insert(chunks.end(), page.begin(), page.end());
+                    }).second;
   std::printf("%s\n", json{{"session_id", id}, {"chunks", chunks}, {"log_seq", log_seq}}.dump(2).c_str());
 }
 

@@ -3,7 +3,7 @@ import { ApiError, type LogPage } from '../api/http';
 import { chunkFromWire, type Chunk, type TranscriptItem } from '../api/model';
 import { wireChunk } from '../test/fakes';
 import { fetchEarlier, fetchRange, fetchRawLog, openLog, type LogSource } from './logOpen';
-import { countLines, describeWindow, doubledLines, earlierRange, fallbackRange, MAX_LINES, rangeFrom, scrollbackFor, tooManyToDouble } from './logWindow';
+import { countLines, describeWindow, doubledLines, earlierRange, fallbackRange, MAX_LINES, rangeFrom, scrollbackFor, beyondDoubling } from './logWindow';
 
 /** A daemon's log of `n` chunks of `perChunk` lines each, served like GET …/logs (capped pages). */
 class FakeLog implements LogSource {
@@ -86,8 +86,8 @@ describe('log window arithmetic', () => {
     expect(scrollbackFor(10_000_000)).toBe(MAX_LINES + 20_000);
     expect(doubledLines(100)).toBe(4000);
     expect(doubledLines(30_000)).toBe(60_000);
-    expect(tooManyToDouble(MAX_LINES / 2)).toBe(false);
-    expect(tooManyToDouble(MAX_LINES / 2 + 1)).toBe(true);
+    expect(beyondDoubling(MAX_LINES / 2)).toBe(false);
+    expect(beyondDoubling(MAX_LINES / 2 + 1)).toBe(true);
   });
 
   it('says how much of the log is shown', () => {

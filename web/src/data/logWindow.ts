@@ -66,7 +66,7 @@ export function doubledLines(lines: number): number {
 }
 
 /** Whether doubling a window of `lines` lines would pass MAX_LINES. */
-export function tooManyToDouble(lines: number): boolean {
+export function beyondDoubling(lines: number): boolean {
   return doubledLines(lines) > MAX_LINES;
 }
 

@@ -4,7 +4,7 @@ import { useState } from 'react';
 import type { Chunk, Session } from '../api/model';
 import { formatBytes } from '../data/format';
 import { fetchEarlier, fetchRange, fetchRawLog } from '../data/logOpen';
-import { describeWindow, doubledLines, MAX_LINES, rangeFrom, tooManyToDouble } from '../data/logWindow';
+import { describeWindow, doubledLines, MAX_LINES, rangeFrom, beyondDoubling } from '../data/logWindow';
 import type { SessionFeed } from '../data/sessionFeed';
 import { useApp } from './context';
 
@@ -17,7 +17,7 @@ export function LogWindowBar({ feed, session, lines, end }: { feed: SessionFeed;
   const total = Math.max(session.logBytes, feed.endOffset);
   const view = describeWindow(feed.firstSeq, feed.lastSeq, feed.bytes, total);
   const perChunk = feed.chunks.length ? lines / feed.chunks.length : 1;
-  const canDouble = !tooManyToDouble(lines);
+  const canDouble = !beyondDoubling(lines);
 
   const load = async (get: () => Promise<Chunk[]>) => {
     if (busy) return;
