@@ -115,6 +115,8 @@ Result<LaunchPlan> CliAdapter::Plan(const SessionRecord& s, const std::string& p
     plan.use_pty = true;
     BuildGuided(s, resume, plan);
   }
+  // Extra arguments for the agent's CLI (`agentmux run --tool claude … -- --mcp-config F`): last.
+  for (const auto& arg : AgentArgs(s)) plan.argv.push_back(arg);
   if (resume) plan.agent_session_id = resume;
   return plan;
 }

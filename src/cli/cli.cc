@@ -18,6 +18,7 @@
 #include "cli/doctor.h"
 #include "cli/follow.h"
 #include "cli/home.h"
+#include "cli/mcp_cmd.h"
 #include "cli/plan_cmd.h"
 #include "cli/print.h"
 
@@ -380,6 +381,7 @@ int RunCli(int argc, char** argv) {
 
   AddPlanCommands(app, g);
   AddChangesCommands(app, g);
+  AddMcpCommands(app, g);
 
   bool repair = false;
   auto* doctor = app.add_subcommand("doctor", "check the database file; --repair backs a damaged one up and recovers it");

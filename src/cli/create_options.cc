@@ -39,7 +39,7 @@ void AddCreateOptions(CLI::App* cmd, CreateOpts& o) {
   cmd->add_option("--timeout", o.timeout, "end the session after this long (90s, 5m, 1h): SIGTERM, then SIGKILL; status failed");
   cmd->add_flag("--worktree,-w", o.worktree, "run in a new git worktree on branch agentmux/<id> (see `diff`, `merge`)");
   cmd->add_option("--base", o.base, "with --worktree: the commit or branch to start from (default: HEAD)");
-  cmd->add_option("command", o.command, "command and arguments (after --) for the shell tool");
+  cmd->add_option("command", o.command, "after --: the shell tool's command and arguments, or extra arguments for an agent's CLI (e.g. -- --mcp-config mcp.json)");
 }
 
 json CallerEnvironment() {

@@ -24,10 +24,12 @@
 #include "base/ids.h"
 #include "base/unique_fd.h"
 #include "cli/home.h"
+#include "mcp/server.h"
 #include "net/server.h"
 #include "session/launcher.h"
 #include "session/manager.h"
 #include "workflow/checkpoints.h"
+#include "workflow/orchestration.h"
 #include "workflow/plans.h"
 #include "store/store.h"
 
@@ -191,7 +193,12 @@ int RunDaemon(const Home& home, const DaemonOptions& daemon_options) {
   plans.Recover();
   // Checkpoints, worktrees and diffs (workflow/checkpoints.h): a launch hook and a bus watcher.
   Checkpoints checkpoints(manager, home.dir + "/worktrees");
+  // Orchestrations (workflow/orchestration.h): plan-kind sessions whose subtasks MCP clients run.
+  Orchestrations orchestrations(io, manager, &checkpoints);
+  plans.SetOrchestrations(&orchestrations);
   Api api(manager, &plans, &checkpoints);
+  // MCP (mcp/server.h): the same tools over /mcp and through `agentmux mcp`.
+  mcp::Server mcp_server(mcp::ToolDeps{io, manager, api, &orchestrations});
   ServerOptions server_options;
   server_options.unix_socket_path = home.socket();
   server_options.web_dir = daemon_options.web_dir;
@@ -230,6 +237,7 @@ int RunDaemon(const Home& home, const DaemonOptions& daemon_options) {
   if (const char* t = std::getenv("AGENTMUX_REQUEST_TIMEOUT_MS"); t && std::atoll(t) > 0)
     server_options.request_timeout_ms = std::atoll(t);
   auto server = std::make_unique<Server>(io, api, manager, server_options);
+  server->SetMcp(&mcp_server);
   Status listening = server->Listen();
   if (!listening.ok() && listening.error().code == "listen_failed" && !daemon_options.listen_given) {
     // Another daemon (another data dir) has the default port: take any free one; daemon.json and
@@ -237,6 +245,7 @@ int RunDaemon(const Home& home, const DaemonOptions& daemon_options) {
     spdlog::warn("{}; using a free port instead", listening.error().message);
     server_options.tcp_port = 0;
     server = std::make_unique<Server>(io, api, manager, server_options);
+    server->SetMcp(&mcp_server);
     listening = server->Listen();
   }
   if (!listening.ok()) {

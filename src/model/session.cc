@@ -98,6 +98,17 @@ nlohmann::json ChangesJson(const SessionRecord& s) {
 }
 }  // namespace
 
+std::vector<std::string> AgentArgs(const SessionRecord& s) {
+  std::vector<std::string> out;
+  auto it = s.metadata.find("agent_args");
+  if (it == s.metadata.end()) return out;
+  auto j = nlohmann::json::parse(it->second, nullptr, false);
+  if (j.is_array())
+    for (const auto& a : j)
+      if (a.is_string()) out.push_back(a.get<std::string>());
+  return out;
+}
+
 std::string MetaOr(const SessionRecord& s, const char* key) {
   auto it = s.metadata.find(key);
   return it == s.metadata.end() ? std::string() : it->second;

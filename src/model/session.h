@@ -108,6 +108,10 @@ struct SessionRecord {
 // prefix of either end (store/store.h ResolveId).
 std::string ShortId(const std::string& id);
 
+// An agent session's extra arguments for its CLI (metadata agent_args, a JSON array: what came
+// after `--` with an agent tool), appended to the argv its adapter builds; [] when none.
+std::vector<std::string> AgentArgs(const SessionRecord& s);
+
 // The value of metadata `key`, or "" when it is not set.
 std::string MetaOr(const SessionRecord& s, const char* key);
 

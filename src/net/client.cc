@@ -60,6 +60,20 @@ class WsStream : public DaemonClient::Stream {
   beast::flat_buffer buf_;
 };
 
+// One request on a fresh connection (closed after the answer).
+http::request<http::string_body> MakeRequest(const std::string& method, const std::string& target,
+                                             const std::string& body, const std::map<std::string, std::string>& headers) {
+  http::request<http::string_body> req{http::string_to_verb(method), target, 11};
+  req.set(http::field::host, "localhost");
+  req.set(http::field::user_agent, std::string("agentmux-cli/") + kAgentmuxVersion);
+  for (const auto& [k, v] : headers) req.set(k, v);
+  if (!body.empty()) req.set(http::field::content_type, "application/json");
+  req.body() = body;
+  req.keep_alive(false);
+  req.prepare_payload();
+  return req;
+}
+
 }  // namespace
 
 DaemonClient::DaemonClient(std::string socket_path) : socket_path_(std::move(socket_path)) {}
@@ -70,14 +84,7 @@ Result<HttpResult> DaemonClient::Request(const std::string& method, const std::s
   auto socket = Connect(io, socket_path_);
   if (!socket.ok()) return socket.error();
   try {
-    http::request<http::string_body> req{http::string_to_verb(method), target, 11};
-    req.set(http::field::host, "localhost");
-    req.set(http::field::user_agent, std::string("agentmux-cli/") + kAgentmuxVersion);
-    if (!body.empty()) req.set(http::field::content_type, "application/json");
-    req.body() = body;
-    req.keep_alive(false);
-    req.prepare_payload();
-    http::write(*socket, req);
+    http::write(*socket, MakeRequest(method, target, body, {}));
     beast::flat_buffer buf;
     http::response_parser<http::string_body> parser;
     parser.body_limit(1ull << 32);
@@ -100,6 +107,46 @@ Result<HttpResult> DaemonClient::Request(const std::string& method, const std::s
                                 "the agentmux daemon closed the connection without answering (" + e.code().message() +
                                     "); it was stopping");
     return Error::Internal(std::string("talking to the daemon: ") + e.what());
+  } catch (const std::exception& e) {
+    return Error::Internal(std::string("talking to the daemon: ") + e.what());
+  }
+}
+
+Status DaemonClient::RequestStreamed(const std::string& method, const std::string& target, const std::string& body,
+                                     const std::map<std::string, std::string>& headers,
+                                     const std::function<void(int, const std::map<std::string, std::string>&)>& on_head,
+                                     const std::function<void(std::string_view)>& on_body) {
+  asio::io_context io;
+  auto socket = Connect(io, socket_path_);
+  if (!socket.ok()) return socket.error();
+  try {
+    http::write(*socket, MakeRequest(method, target, body, headers));
+    beast::flat_buffer buf;
+    http::response_parser<http::buffer_body> parser;
+    parser.body_limit(boost::none);
+    http::read_header(*socket, buf, parser);
+    std::map<std::string, std::string> head;
+    for (const auto& field : parser.get()) {
+      std::string name(field.name_string());
+      std::transform(name.begin(), name.end(), name.begin(), ::tolower);
+      head[name] = std::string(field.value());
+    }
+    on_head(static_cast<int>(parser.get().result_int()), head);
+    char piece[16384];
+    while (!parser.is_done()) {
+      parser.get().body().data = piece;
+      parser.get().body().size = sizeof piece;
+      beast::error_code ec;
+      http::read_some(*socket, buf, parser, ec);  // what has come so far: an event stream is live
+      if (ec == http::error::need_buffer) ec = {};
+      size_t got = sizeof piece - parser.get().body().size;
+      if (got > 0) on_body(std::string_view(piece, got));
+      if (ec == http::error::end_of_stream || ec == asio::error::eof || ec == http::error::partial_message) break;
+      if (ec) return Error::Unavailable("daemon_unreachable", "the stream from the daemon broke: " + ec.message());
+    }
+    return OkStatus();
+  } catch (const boost::system::system_error& e) {
+    return Error::Unavailable("daemon_unreachable", std::string("talking to the daemon: ") + e.what());
   } catch (const std::exception& e) {
     return Error::Internal(std::string("talking to the daemon: ") + e.what());
   }

@@ -2,9 +2,11 @@
 // socket (Boost.Beast, synchronous). Each Request() uses a fresh connection.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include <nlohmann/json.hpp>
 
@@ -26,6 +28,14 @@ class DaemonClient {
  public:
   explicit DaemonClient(std::string socket_path);
   Result<HttpResult> Request(const std::string& method, const std::string& target, const std::string& body = "");
+
+  // A request whose answer is read as it arrives (an event stream: MCP's /mcp): `on_head` once
+  // with the status and headers (lowercase names), then `on_body` with each piece of the body until
+  // the daemon ends it. `headers` are sent besides Host and User-Agent. Errors as Request().
+  Status RequestStreamed(const std::string& method, const std::string& target, const std::string& body,
+                         const std::map<std::string, std::string>& headers,
+                         const std::function<void(int status, const std::map<std::string, std::string>& headers)>& on_head,
+                         const std::function<void(std::string_view piece)>& on_body);
 
   // A WebSocket connection: Send() messages, Receive() the next one (blocks).
   class Stream {

@@ -23,6 +23,7 @@
 
 #include "api/api.h"
 #include "api/stream_protocol.h"
+#include "net/mcp_http.h"
 #include "net/ws_session.h"
 #include "base/clock.h"
 #include "session/manager.h"
@@ -63,6 +64,8 @@ struct Server::Impl {
   size_t unix_open = 0, tcp_open = 0;
   std::map<std::string, size_t> tcp_open_by_peer;
   bool closing = false;
+  mcp::Server* mcp = nullptr;  // /mcp (null: 404)
+  std::vector<std::weak_ptr<net_detail::SseOutlet>> mcp_streams;  // closed by Close()
   // Blocking request handlers (/api/tools runs `--version` probes) and answers' `finish` work
   // (building a transcript) run here, off the loop.
   asio::thread_pool blocking{1};
@@ -212,7 +215,8 @@ struct Server::Impl {
         auto req = parser.release();
         std::string_view target = req.target();
         bool is_api = target.substr(0, 5) == "/api/" || target == "/api";
-        if (!is_api && (req.method() == http::verb::get || req.method() == http::verb::head) && !websocket::is_upgrade(req)) {
+        bool is_mcp = target.substr(0, target.find('?')) == "/mcp";
+        if (!is_api && !is_mcp && (req.method() == http::verb::get || req.method() == http::verb::head) && !websocket::is_upgrade(req)) {
           ApiResponse page = StaticFile(std::string(target));
           co_await Write(socket, page, page.status, req.keep_alive());
           if (!req.keep_alive()) break;
@@ -229,7 +233,8 @@ struct Server::Impl {
                                              "this endpoint needs `Authorization: Bearer <token>`; the token is in "
                                              "$AGENTMUX_HOME/token (`agentmux ui-url` prints a URL with it)"}),
                          401);
-        } else if ((websocket::is_upgrade(req) || (req.method() != http::verb::get && req.method() != http::verb::head)) &&
+        } else if ((is_mcp || websocket::is_upgrade(req) ||
+                    (req.method() != http::verb::get && req.method() != http::verb::head)) &&
                    !OriginAllowed(req)) {
           reject.emplace(ErrorResponse(Error{ErrorKind::kInvalidArgument, "bad_origin",
                                              "cross-origin request refused: Origin " + std::string(req[http::field::origin]) +
@@ -239,6 +244,19 @@ struct Server::Impl {
         if (reject) {
           co_await Write(socket, reject->first, reject->second, false);
           break;
+        }
+        if (is_mcp) {
+          // An event stream ends the connection; a plain answer is written here.
+          auto serving = net_detail::ServeMcp(io, mcp, mcp_streams, socket, req);
+          std::optional<net_detail::McpPlainAnswer> plain = co_await std::move(serving);
+          if (!plain) break;
+          ApiResponse res;
+          res.status = plain->status;
+          res.body = std::move(plain->body);
+          res.headers = std::move(plain->headers);
+          co_await Write(socket, res, res.status, req.keep_alive());
+          if (!req.keep_alive()) break;
+          continue;
         }
         if (websocket::is_upgrade(req)) {
           *open = nullptr;  // the WebSocket session owns the socket now, and registers its own closer
@@ -437,6 +455,8 @@ Status Server::Listen() {
 
 int Server::tcp_port() const { return impl_->bound_port; }
 
+void Server::SetMcp(mcp::Server* mcp) { impl_->mcp = mcp; }
+
 size_t Server::connection_count() const { return impl_->closers.size(); }
 
 void Server::Close() {
@@ -445,6 +465,8 @@ void Server::Close() {
   // still exists; their frames may be destroyed later with the io_context, touching nothing.
   auto closers = impl_->closers;
   for (auto& [id, close] : closers) close();
+  for (auto& weak : impl_->mcp_streams)
+    if (auto s = weak.lock()) s->Close();
   beast::error_code ec;
   if (impl_->unix_acceptor) {
     impl_->unix_acceptor->close(ec);

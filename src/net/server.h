@@ -18,6 +18,9 @@ namespace agentmux {
 
 class Api;
 class SessionManager;
+namespace mcp {
+class Server;
+}
 
 struct ServerOptions {
   std::string unix_socket_path;
@@ -59,6 +62,8 @@ class Server {
   void Close();
   // Open connections now (for health and tests).
   size_t connection_count() const;
+  // Serves MCP's Streamable HTTP at /mcp (net/mcp_http.h); not owned, must outlive the server.
+  void SetMcp(mcp::Server* mcp);
   // The TCP port actually bound (after Listen), or -1.
   int tcp_port() const;
 

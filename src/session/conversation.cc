@@ -9,7 +9,7 @@ CreateRequest RequestLike(const SessionRecord& parent, const std::map<std::strin
   req.project_path = parent.project_path;
   req.spec_ids = parent.spec_ids;
   req.prompt = parent.prompt;
-  req.command = parent.tool == "shell" ? parent.command : std::vector<std::string>{};
+  req.command = parent.tool == "shell" ? parent.command : AgentArgs(parent);
   req.env = parent.env;
   for (const auto& [k, v] : secret_env) req.env[k] = v;
   req.parent_id = parent.id;

@@ -77,6 +77,12 @@ Result<SessionRecord> SessionManager::Create(CreateRequest req) {
   rec.tool = req.tool;
   rec.mode = req.mode.value_or(adapter->default_mode());
   rec.command = req.command;
+  // An agent tool's command: extra arguments for its CLI, kept apart from `command` (the argv
+  // actually run, set at start).
+  if (rec.tool != "shell" && !req.command.empty()) {
+    rec.metadata["agent_args"] = nlohmann::json(req.command).dump();
+    rec.command.clear();
+  }
   rec.parent_id = req.parent_id;
   rec.kind = req.kind;
   rec.position = req.position;

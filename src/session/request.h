@@ -17,7 +17,7 @@ struct CreateRequest {
   std::string project_path;              // must be an existing directory; canonicalised
   std::vector<std::string> spec_ids;     // ordered; each must resolve (specs/specs.h)
   std::optional<std::string> prompt;
-  std::vector<std::string> command;      // argv for the shell tool
+  std::vector<std::string> command;      // argv for the shell tool; an agent tool: extra arguments for its CLI (appended)
   std::map<std::string, std::string> env;  // --env KEY=VAL
   // The session's name (model/names.h rules; unique among live sessions); "" = a generated one.
   std::string name;

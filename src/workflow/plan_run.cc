@@ -6,9 +6,11 @@
 
 #include "base/clock.h"
 #include "specs/specs.h"
+#include "workflow/answers.h"
 #include "workflow/git.h"
 #include "workflow/plan_text.h"
 #include "workflow/plans.h"
+
 
 namespace agentmux {
 namespace asio = boost::asio;
@@ -236,7 +238,7 @@ void PlanDriver::VerifyEnded(SessionRecord& plan, const SessionRecord& verify, c
   if (verify.status == SessionStatus::kInterrupted)
     return Finish(plan, SessionAction::kInterrupt, "", "interrupted: the check of task " + n + " was interrupted",
                   {{"task", task + 1}});
-  std::string output = OutputTail(verify, 200);
+  std::string output = OutputTail(manager_, verify, 200);
   int exit_code = verify.exit_code.value_or(-1);
   bool will_retry = attempts < max_attempts;
   (void)manager_.RecordEvent(plan.id, "verify_failed",
@@ -387,7 +389,7 @@ void PlanDriver::Fallback(SessionRecord& plan, const SessionRecord& failed, cons
               : d.value("spec", nlohmann::json()).is_string()   ? "Spec " + d["spec"].get<std::string>()
               : d.value("command", nlohmann::json()).is_string() ? "Command: " + d["command"].get<std::string>()
                                                                  : "";
-    if (last) t.answer = FinalAnswer(*last);
+    if (last) t.answer = FinalAnswer(manager_, *last);
     done.push_back(std::move(t));
   }
   const SessionRecord* first = nullptr;

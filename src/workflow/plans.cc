@@ -9,6 +9,7 @@
 #include "base/clock.h"
 #include "specs/specs.h"
 #include "workflow/git.h"
+#include "workflow/orchestration.h"
 #include "workflow/plan_text.h"
 
 namespace agentmux {
@@ -134,6 +135,7 @@ Result<SessionRecord> PlanDriver::Create(const PlanDefinition& def, const std::s
 }
 
 Result<SessionRecord> PlanDriver::Start(const SessionRecord& plan) {
+  if (orchestrations_ && IsOrchestration(plan)) return orchestrations_->Start(plan);
   SessionRecord rec = plan;
   rec.started_at = NowMs();
   rec.state["current"] = 0;
@@ -148,6 +150,7 @@ Result<SessionRecord> PlanDriver::Start(const SessionRecord& plan) {
 }
 
 Result<SessionRecord> PlanDriver::Pause(const SessionRecord& plan) {
+  if (orchestrations_ && IsOrchestration(plan)) return orchestrations_->Pause(plan);
   if (auto t = Transition(plan.status, SessionAction::kPause); !t.ok()) return t.error();
   for (const auto& child : manager_.Children(plan.id))
     if (child.status == SessionStatus::kRunning && manager_.IsLive(child.id)) {
@@ -158,6 +161,7 @@ Result<SessionRecord> PlanDriver::Pause(const SessionRecord& plan) {
 }
 
 Result<SessionRecord> PlanDriver::Resume(const SessionRecord& plan) {
+  if (orchestrations_ && IsOrchestration(plan)) return orchestrations_->Resume(plan);
   if (auto t = Transition(plan.status, SessionAction::kResume); !t.ok()) return t.error();
   auto children = manager_.Children(plan.id);
   nlohmann::json payload = nlohmann::json::object();
@@ -208,6 +212,7 @@ Result<SessionRecord> PlanDriver::Resume(const SessionRecord& plan) {
 }
 
 Result<SessionRecord> PlanDriver::Stop(const SessionRecord& plan, std::optional<int64_t> grace_ms) {
+  if (orchestrations_ && IsOrchestration(plan)) return orchestrations_->Stop(plan, grace_ms);
   if (auto t = Transition(plan.status, SessionAction::kStop); !t.ok()) return t.error();
   SessionRecord rec = plan;
   if (!UpdatePlan(rec, [](SessionRecord& r) { r.state["_stop"] = true; }))
@@ -232,6 +237,7 @@ void PlanDriver::Recover() {
   f.kind = "plan";
   f.limit = 10000;
   for (const auto& plan : manager_.List(f)) {
+    if (IsOrchestration(plan)) continue;  // nothing to reconcile: its subtasks run on request
     if (plan.status == SessionStatus::kRunning || plan.status == SessionStatus::kPaused) {
       runs_[plan.id];
       ArmTimeBudget(plan);
@@ -289,55 +295,6 @@ void PlanDriver::ArmTimeBudget(const SessionRecord& plan) {
   it->second.time_budget->async_wait([this, id](const boost::system::error_code& ec) {
     if (!ec) Schedule(id);  // Reconcile sees the time spent and stops the plan
   });
-}
-
-}  // namespace agentmux
-
-namespace agentmux {
-
-// The agent's final answer in `child`'s run: the last result's text, else its last assistant
-// message (transcript items, agents/transcript.h), at most 4 KiB; "" for a terminal stream.
-std::string PlanDriver::FinalAnswer(const SessionRecord& child) {
-  auto builder = manager_.adapters().NewTranscriptBuilder(child);
-  if (!builder) return "";
-  std::map<std::string, std::string> partial;  // per stream: a line not yet ended
-  int64_t after = 0;
-  size_t read = 0;
-  while (read < (64u << 20)) {
-    auto page = manager_.ReadLogs(child.id, after, 4096, 8u << 20);
-    if (page.empty()) break;
-    for (const auto& chunk : page) {
-      std::string& buf = partial[chunk->level];
-      buf += chunk->data;
-      size_t start = 0, nl;
-      while ((nl = buf.find('\n', start)) != std::string::npos) {
-        builder->Line(chunk->level, std::string_view(buf).substr(start, nl - start));
-        start = nl + 1;
-      }
-      buf.erase(0, start);
-      after = chunk->seq;
-      read += chunk->data.size();
-    }
-  }
-  for (const auto& [level, rest] : partial)
-    if (!rest.empty()) builder->Line(level, rest);
-  const auto& items = builder->items();
-  std::string answer;
-  for (auto it = items.rbegin(); it != items.rend() && answer.empty(); ++it) {
-    if (it->kind == ItemKind::kResult && it->result_text && !it->is_error) answer = *it->result_text;
-    else if (it->kind == ItemKind::kText && it->role == "assistant") answer = it->text;
-  }
-  if (answer.size() > 4096) answer = answer.substr(0, 4096) + "…";
-  return answer;
-}
-
-// The last `lines` lines `child` printed (ANSI escapes removed, ≤ 16 KiB).
-std::string PlanDriver::OutputTail(const SessionRecord& child, size_t lines) {
-  int64_t start = manager_.TailStartSeq(child.id, static_cast<int64_t>(lines));
-  std::string text;
-  for (const auto& chunk : manager_.ReadLogs(child.id, std::max<int64_t>(0, start - 1), 100000, 4u << 20))
-    text += chunk->data;
-  return TailLines(text, lines, 16 * 1024);
 }
 
 }  // namespace agentmux

@@ -46,6 +46,10 @@ class PlanDriver : public ParentDriver, private SessionObserver {
   // beginning "file:line: field: " when `def` came from a file — and store_unavailable.
   Result<SessionRecord> Create(const PlanDefinition& def, const std::string& cwd, bool start);
 
+  // Orchestrations (orchestration.h) are plan-kind sessions with a driver of their own: their
+  // start, pause, resume and stop go to `driver`, and the reconcile loop leaves them alone.
+  void SetOrchestrations(ParentDriver* driver) { orchestrations_ = driver; }
+
   // ParentDriver (parent.h).
   Result<SessionRecord> Start(const SessionRecord& plan) override;
   Result<SessionRecord> Pause(const SessionRecord& plan) override;
@@ -81,8 +85,6 @@ class PlanDriver : public ParentDriver, private SessionObserver {
   Result<SessionRecord> NewAttempt(const SessionRecord& plan, size_t task, const std::vector<SessionRecord>& children,
                                    std::optional<std::string> prompt, std::optional<std::string> context,
                                    bool fresh_conversation);
-  std::string FinalAnswer(const SessionRecord& child);
-  std::string OutputTail(const SessionRecord& child, size_t lines);
   // Writes the plan's record; false (and a retry of the step in a second) when the store refused.
   bool UpdatePlan(SessionRecord& plan, const std::function<void(SessionRecord&)>& mutate);
   void RetryLater(const std::string& plan_id);
@@ -90,6 +92,7 @@ class PlanDriver : public ParentDriver, private SessionObserver {
   boost::asio::io_context& io_;
   SessionManager& manager_;
   ObserverHandle watch_;
+  ParentDriver* orchestrations_ = nullptr;
   std::map<std::string, Run> runs_;
   std::set<std::string> scheduled_;
   boost::asio::thread_pool git_{1};
