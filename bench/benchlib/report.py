@@ -85,7 +85,35 @@ def _targets(r):
     if "open_median_ms" in bl:
         out.append(("%s-line log opens at its end < 1 s (Chromium)" % format(bl["lines"], ","),
                     "%d ms" % bl["open_median_ms"], bl["open_median_ms"] < 1000))
+    mc = M.get("mcp", {})
+    if "restore_s" in mc:
+        v = mc["restore_s"]["median"]
+        out.append(("MCP: restart → orchestrator_get_status < 200 ms (seed: 5 s)", f(v * 1000, "%.0f ms"),
+                    v < 0.2 and mc["same_state"]))
+        w = mc["workspace_s"]["median"]
+        out.append(("workspace detection in a %s-file repo < 50 ms (whole CLI process)" % format(mc["workspace_files"], ","),
+                    f(w * 1000, "%.1f ms"), w < 0.05))
     return out
+
+
+def mcp_section(M):
+    mc = M.get("mcp")
+    if not mc or "restore_s" not in mc:
+        return []
+    return ["", "## 9. MCP: restore after a restart, workspace detection", "",
+            "An orchestration of %d subtasks (half ran) in a database of %s ended sessions; kill -9 of the daemon, then "
+            "a new MCP client (initialize + `orchestrator_get_status` over POST /mcp) polls until it answers; %d "
+            "repetitions, alternating with the same restart polled on `GET /api/health`." % (
+                mc["subtasks"], format(mc["other_sessions"], ","), mc["reps"]), "",
+            "| what | seconds |", "|---|---|",
+            "| spawn → `orchestrator_get_status` answered | %s |" % mm(mc["restore_s"], "%.3f"),
+            "| spawn → `/api/health` answered (reference: the daemon serves at all) | %s |" % mm(mc["health_s"], "%.3f"),
+            "| the MCP answer's extra (median difference) | %.1f ms |" % mc["restore_minus_health_ms"],
+            "| same subtasks and states after every restart | %s |" % ("yes" if mc["same_state"] else "NO"),
+            "| `agentmux workspace --json` in a %s-file repo (root and deep; whole process) | %s |" % (
+                format(mc["workspace_files"], ","), mm(mc["workspace_s"], "%.4f")),
+            "| `git rev-parse --show-toplevel` there (reference) | %s |" % mm(mc["git_toplevel_s"], "%.4f"),
+            "| workspace / git | %.2f |" % mc["workspace_ratio_vs_git"]]
 
 
 def plans_section(M):
@@ -255,6 +283,7 @@ def markdown(r):
     L += plans_section(M)
     L += checkpoints_section(M)
     L += biglog_section(M)
+    L += mcp_section(M)
     errs = [(k, v["error"]) for k, v in M.items() if "error" in v]
     if errs:
         L += ["", "## Errors", ""] + ["- %s: %s" % e for e in errs]

@@ -90,32 +90,39 @@ std::optional<std::string> SchemaViolation(const json& schema, const json& value
       return Where(path) + ": must be one of " + options + ", got " + value.dump();
     }
   }
+  // A keyword whose value is not a number is ignored (the schema, not the value, is wrong).
+  auto number = [&](const char* key) -> std::optional<double> {
+    if (!schema.contains(key) || !schema[key].is_number()) return std::nullopt;
+    return schema[key].get<double>();
+  };
   if (value.is_number()) {
-    if (schema.contains("minimum") && value.get<double>() < schema["minimum"].get<double>())
+    if (auto min = number("minimum"); min && value.get<double>() < *min)
       return Where(path) + ": must be at least " + schema["minimum"].dump();
-    if (schema.contains("maximum") && value.get<double>() > schema["maximum"].get<double>())
+    if (auto max = number("maximum"); max && value.get<double>() > *max)
       return Where(path) + ": must be at most " + schema["maximum"].dump();
   }
   if (value.is_array()) {
-    if (schema.contains("minItems") && value.size() < schema["minItems"].get<size_t>())
+    if (auto min = number("minItems"); min && static_cast<double>(value.size()) < *min)
       return Where(path) + ": needs at least " + schema["minItems"].dump() + " item(s)";
-    if (schema.contains("maxItems") && value.size() > schema["maxItems"].get<size_t>())
+    if (auto max = number("maxItems"); max && static_cast<double>(value.size()) > *max)
       return Where(path) + ": takes at most " + schema["maxItems"].dump() + " items";
     if (schema.contains("items"))
       for (size_t i = 0; i < value.size(); ++i)
         if (auto v = SchemaViolation(schema["items"], value[i], Where(path) + "[" + std::to_string(i) + "]")) return v;
   }
   if (value.is_object()) {
-    const json props = schema.value("properties", json::object());
+    const json props = schema.contains("properties") && schema["properties"].is_object() ? schema["properties"]
+                                                                                         : json::object();
     if (schema.contains("required") && schema["required"].is_array())
       for (const auto& r : schema["required"])
         if (r.is_string() && (!value.contains(r.get<std::string>())))
           return (path.empty() ? "" : path + ".") + r.get<std::string>() + ": is required";
+    bool closed = schema.contains("additionalProperties") && schema["additionalProperties"] == json(false);
     for (const auto& [key, v] : value.items()) {
       std::string sub = path.empty() ? key : path + "." + key;
       if (props.contains(key)) {
         if (auto bad = SchemaViolation(props[key], v, sub)) return bad;
-      } else if (schema.value("additionalProperties", json(true)) == json(false)) {
+      } else if (closed) {
         std::string known;
         for (const auto& [k, _] : props.items()) known += (known.empty() ? "" : ", ") + k;
         return sub + ": unknown argument (known: " + known + ")";

@@ -67,6 +67,18 @@ void Server::Expire() {
 }
 
 PostReply Server::Post(const std::string& session_id, const std::string& body, const std::shared_ptr<Outlet>& outlet) {
+  try {
+    return Handle(session_id, body, outlet);
+  } catch (const std::exception& e) {  // a shape no check foresaw: an error answer, never a dead daemon
+    spdlog::error("mcp: a message could not be handled: {}", e.what());
+    PostReply reply;
+    reply.status = 400;
+    reply.body = ErrorMessage(nullptr, kInvalidRequest, std::string("Invalid Request: ") + e.what());
+    return reply;
+  }
+}
+
+PostReply Server::Handle(const std::string& session_id, const std::string& body, const std::shared_ptr<Outlet>& outlet) {
   PostReply reply;
   json parsed = json::parse(body, nullptr, false);
   if (parsed.is_discarded()) {
@@ -156,16 +168,26 @@ PostReply Server::Post(const std::string& session_id, const std::string& body, c
   return reply;
 }
 
+namespace {
+
+// A request's params as an object ({} when absent or positional).
+json ParamsOf(const json& m) { return m.contains("params") && m["params"].is_object() ? m["params"] : json::object(); }
+
+}  // namespace
+
 json Server::Initialize(const json& request, std::string& new_session_id) {
-  const json params = request.value("params", json::object());
+  const json params = ParamsOf(request);
   auto s = std::make_shared<Session>();
   Client& c = *s->client;
   c.id = NewUuidV4();  // random: the id is the session's only key
-  c.protocol_version = NegotiateVersion(params.value("protocolVersion", ""));
-  c.client_info = params.value("clientInfo", json::object());
+  c.protocol_version =
+      NegotiateVersion(params.contains("protocolVersion") && params["protocolVersion"].is_string() ? params["protocolVersion"].get<std::string>() : "");
+  if (params.contains("clientInfo") && params["clientInfo"].is_object()) c.client_info = params["clientInfo"];
+  for (const char* k : {"name", "version"})
+    if (c.client_info.contains(k) && !c.client_info[k].is_string()) c.client_info.erase(k);
   c.last_seen_ms = NowMs();
   // What the stdio relay adds (server.h): where the client runs, its environment, its session.
-  const json meta = params.value("_meta", json::object());
+  const json meta = params.contains("_meta") && params["_meta"].is_object() ? params["_meta"] : json::object();
   if (meta.contains("agentmux/cwd") && meta["agentmux/cwd"].is_string()) c.cwd = meta["agentmux/cwd"];
   if (meta.contains("agentmux/caller_session") && meta["agentmux/caller_session"].is_string())
     c.caller_session = meta["agentmux/caller_session"];
@@ -225,7 +247,7 @@ json Server::Dispatch(const std::shared_ptr<Session>& s, const json& m, const st
 
 json Server::CallTool(const std::shared_ptr<Session>& s, const json& m, const std::shared_ptr<Batch>& batch) {
   const json& id = m["id"];
-  const json params = m.value("params", json::object());
+  const json params = ParamsOf(m);
   if (!params.contains("name") || !params["name"].is_string())
     return ErrorMessage(id, kInvalidParams, "Invalid params: tools/call needs params.name (a tool of tools/list)");
   std::string name = params["name"];
@@ -235,8 +257,7 @@ json Server::CallTool(const std::shared_ptr<Session>& s, const json& m, const st
     for (const auto& t : tools_) names += (names.empty() ? "" : ", ") + t.name;
     return ErrorMessage(id, kInvalidParams, "Unknown tool: " + name.substr(0, 100) + " (tools: " + names + ")");
   }
-  json args = params.value("arguments", json::object());
-  if (args.is_null()) args = json::object();
+  json args = params.contains("arguments") && !params["arguments"].is_null() ? params["arguments"] : json::object();
   auto call = std::make_shared<Call>();
   call->args = args;
   call->client = s->client;
@@ -294,7 +315,7 @@ json Server::ListResources(const std::shared_ptr<Session>& s) {
 }
 
 json Server::ReadResource(const json& m) {
-  const json params = m.value("params", json::object());
+  const json params = ParamsOf(m);
   if (!params.contains("uri") || !params["uri"].is_string())
     return ErrorMessage(m["id"], kInvalidParams, "Invalid params: resources/read needs params.uri");
   auto contents = ReadSessionResource(deps_.manager, deps_.api, params["uri"].get<std::string>());
@@ -305,7 +326,7 @@ json Server::ReadResource(const json& m) {
 }
 
 json Server::Subscribe(const std::shared_ptr<Session>& s, const json& m, bool on) {
-  const json params = m.value("params", json::object());
+  const json params = ParamsOf(m);
   if (!params.contains("uri") || !params["uri"].is_string())
     return ErrorMessage(m["id"], kInvalidParams, "Invalid params: needs params.uri");
   std::string uri = params["uri"];

@@ -67,6 +67,7 @@ class Server {
  private:
   struct Session;
   struct Batch;
+  PostReply Handle(const std::string& session_id, const std::string& body, const std::shared_ptr<Outlet>& outlet);
   nlohmann::json Dispatch(const std::shared_ptr<Session>& s, const nlohmann::json& request,
                           const std::shared_ptr<Batch>& batch);
   nlohmann::json Initialize(const nlohmann::json& request, std::string& new_session_id);

@@ -36,6 +36,8 @@ class Checkpoints;
 
 // True for a plan-kind session made by Orchestrations::Initialize.
 bool IsOrchestration(const SessionRecord& s);
+// An orchestration's state.orchestration.version (0 when absent).
+int64_t VersionOf(const SessionRecord& orchestration);
 
 struct SubtaskSpec {
   std::string prompt;
@@ -112,7 +114,18 @@ class Orchestrations : public ParentDriver, private SessionObserver {
   void Recover() override {}
 
  private:
-  struct TaskView;  // orchestration.cc: a subtask's children and derived status
+  // A subtask as its children show it.
+  struct TaskView {
+    std::string id;  // "t<N>"
+    size_t index = 0;
+    nlohmann::json spec;  // state.tasks[index]
+    std::vector<SessionRecord> attempts;  // plan_role task, oldest first
+    std::optional<SessionRecord> verify;  // the newest verify run after the last attempt
+    std::string status;                   // planned running paused verifying completed failed cancelled interrupted
+    std::string error;
+
+    const SessionRecord* last() const { return attempts.empty() ? nullptr : &attempts.back(); }
+  };
   std::vector<TaskView> Tasks(const SessionRecord& orchestration);
   Result<SessionRecord> Bump(const std::string& id, const std::function<void(SessionRecord&)>& mutate);
   Result<SessionRecord> Open(const std::string& id);  // Get + not ended
