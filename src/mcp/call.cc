@@ -76,6 +76,11 @@ json OutputSchema(std::vector<std::string> required) {
   return {{"type", "object"}, {"properties", std::move(p)}, {"required", std::move(required)}};
 }
 
+std::string ClientPath(const Client& client, const std::string& path) {
+  if (path.empty() || path[0] == '/' || client.cwd.empty()) return path;
+  return client.cwd + "/" + path;
+}
+
 std::string QueryEscape(const std::string& s) {
   static const char* hex = "0123456789ABCDEF";
   std::string out;

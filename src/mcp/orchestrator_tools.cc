@@ -52,7 +52,8 @@ void Initialize(ToolDeps d, const CallPtr& call) {
   if (!d.orchestrations)
     return call->Fail(Error::Unavailable("orchestration_unavailable", "this daemon runs no orchestration driver"));
   Orchestrations::InitRequest req;
-  req.working_directory = Arg<std::string>(call->args, "working_directory").value_or(call->client->cwd);
+  req.working_directory =
+      ClientPath(*call->client, Arg<std::string>(call->args, "working_directory").value_or(call->client->cwd));
   req.session_id = Arg<std::string>(call->args, "session_id");
   req.name = Arg<std::string>(call->args, "name").value_or("");
   req.tool = Arg<std::string>(call->args, "tool").value_or("");

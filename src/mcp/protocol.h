@@ -15,7 +15,7 @@ namespace agentmux::mcp {
 // Revisions, newest first: the newest is answered to a client asking for one we do not know
 // (version negotiation, "Lifecycle"); the others are echoed back.
 inline const std::vector<std::string>& ProtocolVersions() {
-  static const std::vector<std::string> v = {"2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"};
+  static const std::vector<std::string> v = {"2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05", "2024-10-07"};
   return v;
 }
 std::string NegotiateVersion(const std::string& requested);

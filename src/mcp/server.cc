@@ -25,6 +25,9 @@ struct Server::Session {
   std::shared_ptr<Outlet> standing;
   std::map<std::string, CallPtr> pending;  // request id (JSON text) → call
   std::unique_ptr<Subscriptions> subscriptions;
+  bool roots = false;      // the client offers roots/list (capabilities.roots)
+  std::string roots_call;  // the id of our roots/list request awaiting its answer
+  int roots_asked = 0;
 };
 
 // The requests of one POST still to be answered on its event stream.
@@ -134,8 +137,11 @@ PostReply Server::Handle(const std::string& session_id, const std::string& body,
         answers.push_back(ErrorMessage(m.is_object() && m.contains("id") ? m["id"] : json(nullptr), kInvalidRequest,
                                        "Invalid Request: not a JSON-RPC 2.0 message"));
         break;
-      case MessageKind::kResponse: break;  // this server sends no requests
+      case MessageKind::kResponse:  // to the one request this server makes: roots/list
+        if (!s->roots_call.empty() && m["id"] == s->roots_call) TakeRoots(s, m);
+        break;
       case MessageKind::kNotification:
+        if (m["method"] == "notifications/roots/list_changed") AskRoots(s);
         if (m["method"] == "notifications/cancelled" && m.contains("params") && m["params"].is_object() &&
             m["params"].contains("requestId")) {
           auto p = s->pending.find(m["params"]["requestId"].dump());
@@ -169,6 +175,21 @@ PostReply Server::Handle(const std::string& session_id, const std::string& body,
 }
 
 namespace {
+
+// "%2F"-style escapes of a file URI's path, decoded (a bad escape stays as it is).
+std::string PercentDecode(const std::string& s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%' && i + 2 < s.size() && std::isxdigit(static_cast<unsigned char>(s[i + 1])) &&
+        std::isxdigit(static_cast<unsigned char>(s[i + 2]))) {
+      out += static_cast<char>(std::stoi(s.substr(i + 1, 2), nullptr, 16));
+      i += 2;
+    } else {
+      out += s[i];
+    }
+  }
+  return out;
+}
 
 // A request's params as an object ({} when absent or positional).
 json ParamsOf(const json& m) { return m.contains("params") && m["params"].is_object() ? m["params"] : json::object(); }
@@ -204,6 +225,8 @@ json Server::Initialize(const json& request, std::string& new_session_id) {
       c.project = o->project_path;
     }
   s->subscriptions = std::make_unique<Subscriptions>(deps_.io, deps_.manager);
+  s->roots = params.contains("capabilities") && params["capabilities"].is_object() &&
+             params["capabilities"].contains("roots");
   new_session_id = c.id;
   sessions_[c.id] = s;
   spdlog::info("mcp: session {} for {} {} (protocol {})", c.id, c.client_info.value("name", "?"),
@@ -352,7 +375,33 @@ bool Server::OpenStream(const std::string& session_id, const std::shared_ptr<Out
   if (it->second->standing && it->second->standing != outlet) it->second->standing->Close();
   it->second->standing = outlet;
   it->second->client->last_seen_ms = NowMs();
+  if (it->second->roots && it->second->client->roots.empty()) AskRoots(it->second);
   return true;
+}
+
+void Server::AskRoots(const std::shared_ptr<Session>& s) {
+  if (!s->roots || !s->standing || !s->standing->open()) return;
+  s->roots_call = "agentmux-roots-" + std::to_string(++s->roots_asked);
+  s->standing->Send({{"jsonrpc", "2.0"}, {"id", s->roots_call}, {"method", "roots/list"}});
+}
+
+void Server::TakeRoots(const std::shared_ptr<Session>& s, const json& m) {
+  s->roots_call.clear();
+  if (!m.contains("result") || !m["result"].is_object() || !m["result"].contains("roots") ||
+      !m["result"]["roots"].is_array())
+    return;
+  std::vector<std::string> roots;
+  for (const auto& r : m["result"]["roots"]) {
+    if (!r.is_object() || !r.contains("uri") || !r["uri"].is_string()) continue;
+    std::string uri = r["uri"];
+    if (uri.rfind("file://", 0) != 0) continue;
+    std::string path = PercentDecode(uri.substr(7));
+    if (!path.empty() && path[0] == '/') roots.push_back(path);
+  }
+  if (roots.empty()) return;
+  s->client->roots = roots;
+  s->client->cwd = roots.front();  // the client's workspace wins over where a relay was launched
+  spdlog::info("mcp: session {} works in {}", s->client->id, roots.front());
 }
 
 bool Server::EndSession(const std::string& session_id) {

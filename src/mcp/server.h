@@ -77,6 +77,10 @@ class Server {
   nlohmann::json ReadResource(const nlohmann::json& request);
   nlohmann::json Subscribe(const std::shared_ptr<Session>& s, const nlohmann::json& request, bool on);
   void Expire();
+  // roots/list (the client's workspace folders): asked on the standing stream when the client
+  // offers it; the first file:// root becomes where the client works (Client::cwd).
+  void AskRoots(const std::shared_ptr<Session>& s);
+  void TakeRoots(const std::shared_ptr<Session>& s, const nlohmann::json& response);
 
   ToolDeps deps_;
   std::vector<Tool> tools_;

@@ -68,7 +68,7 @@ void Run(ToolDeps d, const CallPtr& call) {
   if (a.contains("command")) body["command"] = a["command"];
   if (a.contains("worktree")) body["worktree"] = a["worktree"];
   if (a.contains("timeout_ms")) body["timeout_ms"] = a["timeout_ms"];
-  std::string project = Arg<std::string>(a, "project").value_or(call->client->cwd);
+  std::string project = ClientPath(*call->client, Arg<std::string>(a, "project").value_or(call->client->cwd));
   if (project.empty())
     return call->Fail(Error::InvalidArgument("bad_project_path", "project is required: the directory the agent works in"));
   body["project_path"] = project;
@@ -181,7 +181,7 @@ void Workspace(const CallPtr& call) {
   std::string path = Arg<std::string>(call->args, "path").value_or(call->client->cwd);
   if (path.empty())
     return call->Fail(Error::InvalidArgument("bad_argument", "path is required (this client did not say where it runs)"));
-  auto w = DetectWorkspace(path);
+  auto w = DetectWorkspace(ClientPath(*call->client, path));
   if (!w.ok()) return call->Fail(w.error());
   call->Finish(ToJson(*w));
 }

@@ -41,6 +41,7 @@ struct Client {
   // agentmux session it runs in (AGENTMUX_SESSION_ID), if any.
   std::string cwd;
   std::optional<std::map<std::string, std::string>> environment;
+  std::vector<std::string> roots;  // the client's roots (roots/list), as paths; the first is `cwd`
   std::string caller_session;
   // The orchestration this client works on (orchestrator_initialize_session), and its project.
   std::string orchestration;
@@ -125,6 +126,8 @@ nlohmann::json OutputSchema(std::vector<std::string> required);
 // An API answer (status, JSON body) as a value or the Error it carries.
 Result<nlohmann::json> ApiJson(Api& api, const std::string& method, const std::string& target,
                                const nlohmann::json& body = nullptr);
+// `path` made absolute against where the client works (Client::cwd) when it is relative.
+std::string ClientPath(const Client& client, const std::string& path);
 // "%20"-style escaping of a query value.
 std::string QueryEscape(const std::string& s);
 // Reads an optional argument of type T (the schema was checked: types are right).

@@ -100,8 +100,7 @@ Result<WorkspaceInfo> DetectWorkspace(const std::string& path) {
   // ENOENT/ENOTDIR say "does not exist"; anything else (EACCES, ELOOP) says what the system said.
   auto missing = [&](const std::string& why) {
     return Error::NotFound("no_such_directory", "'" + path + "' " + why +
-                                                    ": pass an existing file or directory inside the project (an "
-                                                    "absolute path, or relative to the daemon's working directory)");
+                                                    ": pass an existing file or directory inside the project");
   };
   if (path.empty()) return missing("is empty, which names no directory");
   std::error_code ec;

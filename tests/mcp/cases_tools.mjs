@@ -278,4 +278,20 @@ export async function casesHttp(ctx) {
     r = await fetch(d.url, { method: 'POST', headers: { ...auth, 'Mcp-Session-Id': sid }, body: ping });
     eq(r.status, 404, 'ping after DELETE');
   });
+
+  await check('2g http: a client offering roots works in its first root (no working_directory needed)', async () => {
+    const R = await httpClient(ctx.world, 'mcp-test-roots', d, [P]);
+    // The server asks roots/list on the client's standing stream, which the SDK opens after connect.
+    await until('roots/list asked', () => R.rootsAsked > 0, 10000);
+    const ws = await until('the workspace of the root', async () => {
+      const r = await R.callTool({ name: 'agentmux_workspace', arguments: {} });
+      return r.isError ? null : r.structuredContent;
+    }, 10000);
+    eq(ws.root, P, 'workspace root from roots/list');
+    const init = await call(R, 'orchestrator_initialize_session', { tool: 'shell', name: 'mcp-roots' });
+    eq(init.project, P, 'orchestration project from roots/list');
+    const run = await call(R, 'agentmux_run', { tool: 'shell', command: ['pwd'], orchestration: false, wait: true });
+    eq(run.session.project_path, P, 'agentmux_run project from roots/list');
+    await R.close();
+  });
 }

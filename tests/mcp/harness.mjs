@@ -272,11 +272,19 @@ export async function stdioClient(world, cwd = world.project, name = 'mcp-test-s
 }
 
 /** An SDK client over Streamable HTTP to the world's daemon, with its bearer token. */
-export async function httpClient(world, name = 'mcp-test-http', d = world.daemon) {
+export async function httpClient(world, name = 'mcp-test-http', d = world.daemon, roots = null) {
   const transport = new StreamableHTTPClientTransport(new URL(d.url), {
     requestInit: { headers: { Authorization: `Bearer ${d.token}` } },
   });
-  const client = new Client({ name, version: '1.0.0' });
+  // With `roots` (paths), the client offers roots/list and answers it with them as file:// URIs.
+  const client = new Client({ name, version: '1.0.0' }, roots ? { capabilities: { roots: { listChanged: true } } } : {});
+  if (roots) {
+    client.rootsAsked = 0;
+    client.setRequestHandler(types.ListRootsRequestSchema, async () => {
+      client.rootsAsked += 1;
+      return { roots: roots.map((p) => ({ uri: 'file://' + p.split('/').map(encodeURIComponent).join('/'), name: p })) };
+    });
+  }
   tap(client, transport);
   await within(20000, 'http connect', client.connect(transport));
   client.transportKind = 'http';
