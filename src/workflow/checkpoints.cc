@@ -6,6 +6,7 @@
 
 #include "base/clock.h"
 #include "base/ids.h"
+#include "workflow/orchestration.h"
 #include "workflow/plan_text.h"
 
 namespace agentmux {
@@ -48,10 +49,12 @@ Status Checkpoints::CheckWorktreeRequest(const std::string& project) { return Re
 Status Checkpoints::OnLaunch(SessionRecord& rec) {
   if (rec.kind != SessionKind::kAgent) return OkStatus();
   if (MetaOr(rec, "worktree") == "requested") {
-    // A plan's tasks share one worktree: the first makes it, the others go on in it.
+    // A plan's tasks share one worktree: the first makes it, the others go on in it. An
+    // orchestration's subtasks each get their own (they run side by side).
     std::optional<SessionRecord> plan;
     if (rec.parent_id)
-      if (auto p = manager_.Get(*rec.parent_id); p.ok() && p->kind == SessionKind::kPlan) plan = std::move(*p);
+      if (auto p = manager_.Get(*rec.parent_id); p.ok() && p->kind == SessionKind::kPlan && !IsOrchestration(*p))
+        plan = std::move(*p);
     nlohmann::json w;
     if (plan && plan->state.contains("worktree")) {
       w = plan->state["worktree"];

@@ -185,6 +185,24 @@ export async function casesStdio(ctx) {
     const st = await call(S, 'orchestrator_get_status', { session_id: o.id });
     eq(st.status, 'completed', 'orchestration status after synthesize');
   });
+
+  await check('1l stdio: worktree subtasks change their own branches, not the project; synthesize lists each one\'s file', async () => {
+    const init = await call(S, 'orchestrator_initialize_session', { tool: 'shell', name: 'mcp-worktrees' });
+    await call(S, 'orchestrator_plan_task', { tasks: [
+      { prompt: 'echo one > wt-one.txt', worktree: true },
+      { prompt: 'echo two > wt-two.txt', worktree: true }] });
+    const runs = await Promise.all(['t1', 't2'].map((task_id) =>
+      call(S, 'orchestrator_execute_subtask', { task_id, wait: true })));
+    for (const r of runs) eq(r.subtask?.status, 'completed', `${r.task_id} status`);
+    assert(!existsSync(join(world.project, 'wt-one.txt')) && !existsSync(join(world.project, 'wt-two.txt')),
+      'a worktree subtask wrote into the project itself');
+    const r = await call(S, 'orchestrator_synthesize_results', { session_id: init.session_id });
+    const files = Object.fromEntries(r.subtasks.map((t) => [t.task_id, t.files_changed.map((f) => f.path).join(',')]));
+    eq(files.t1, 'wt-one.txt', 't1 files_changed');
+    eq(files.t2, 'wt-two.txt', 't2 files_changed');
+    const view = await call(S, 'agentmux_view', { id: runs[0].session.id });
+    assert(String(view.session.worktree?.branch ?? '').startsWith('agentmux/'), `worktree: ${JSON.stringify(view.session.worktree)}`);
+  });
 }
 
 export async function casesHttp(ctx) {
